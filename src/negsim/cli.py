@@ -1,0 +1,154 @@
+"""The command line: ``negsim run``, ``check`` and ``list``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from negsim.catalog import find_scenario, shipped_scenarios
+from negsim.scenario import Scenario, ScenarioError, load_scenario, unsourced_values
+
+app = typer.Typer(
+    help="negsim: simulate diplomatic normalization negotiations (U.S. pressure, domestic "
+    "motivations, historical issues).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+BAD_INPUT = 2
+
+
+def fail(exc: ScenarioError) -> typer.Exit:
+    """Report bad input on stderr; the caller raises the returned exit (status 2)."""
+    typer.echo(f"error: {exc.render()}", err=True)
+    return typer.Exit(BAD_INPUT)
+
+
+def load(scenario: str, overrides: list[str] | None = None) -> Scenario:
+    """Load a scenario by path or shipped name, exiting with status 2 on bad input."""
+    try:
+        return load_scenario(find_scenario(scenario), overrides or None)
+    except ScenarioError as exc:
+        raise fail(exc) from None
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """A run's summary as a reader would want it on screen."""
+    lines = [f"{summary['title']}  (scenario {summary['scenario']}, seed {summary['seed']})"]
+    if summary["agreement"]:
+        lines.append(f"Agreement: yes, {summary['agreement_date']}")
+        lines.append("Package:")
+        for iid, item in summary["package"].items():
+            lines.append(f"  {iid:<18} {item['wording']}")
+    else:
+        lines.append("Agreement: no")
+        lines.append("Remaining gap per issue (share of the initial distance):")
+        for iid, gap in summary["final_gap"].items():
+            lines.append(f"  {iid:<18} {gap:.2f}")
+    lines.append("Concession share per issue (how far each side moved, share of the initial gap):")
+    states = list(summary["concession_share"])
+    lines.append(f"  {'issue':<18} " + " ".join(f"{s:>8}" for s in states))
+    issues = list(summary["final_gap"])
+    for iid in issues:
+        lines.append(
+            f"  {iid:<18} " + " ".join(f"{summary['concession_share'][s][iid]:>8.2f}" for s in states)
+        )
+    lines.append(f"  {'total':<18} " + " ".join(f"{summary['total_concession'][s]:>8.2f}" for s in states))
+    if "agreement_probability" in summary:
+        q = summary["agreement_date_quantiles"]
+        lines.append(
+            f"Over {summary['replications']} replications: agreement probability "
+            f"{summary['agreement_probability']:.2f}"
+            + (f"; agreement date 10/50/90%: {q['q10']} / {q['q50']} / {q['q90']}" if q else "")
+        )
+    return "\n".join(lines)
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Scenario file, or the name of a shipped one.")],
+    seed: Annotated[int, typer.Option(help="Master seed; replication r runs with a seed derived from it.")] = 0,
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1, help="Monte-Carlo replications.")] = 1,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a parameter: PATH=VALUE, e.g. drivers.us_pressure.scale=0."),
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Stop at this month (YYYY-MM).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write timeseries.parquet, summary.json, convergence.png here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run a scenario: agreement and date, the package in the issues' own words, who conceded what."""
+    from negsim.calendar import parse_month
+    from negsim.simulation import replicate, replication_seed, simulate
+
+    spec = load(scenario, set_)
+    if until is not None:
+        try:
+            month = parse_month(until)
+        except ValueError as exc:
+            raise fail(ScenarioError("--until", [("", str(exc))])) from None
+        if not parse_month(spec.start) <= month <= parse_month(spec.end):
+            raise fail(
+                ScenarioError("--until", [("", f"{until} is outside the run {spec.start} .. {spec.end}")])
+            )
+    series, summary = simulate(spec, seed=replication_seed(seed, 0), until=until)
+    if replications > 1:
+        summary |= replicate(spec, seed, replications, until=until)
+    summary["master_seed"] = seed
+    if out is not None:
+        write_run(spec, series, summary, out)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_summary(summary))
+        if out is not None:
+            typer.echo(f"Wrote {out / 'timeseries.parquet'}, {out / 'summary.json'}, {out / 'convergence.png'}")
+
+
+def write_run(spec: Scenario, series: Any, summary: dict[str, Any], out: Path) -> None:
+    """Write a run's files; each appears whole or not at all."""
+    from negsim.output import write_json, write_parquet
+    from negsim.plotting import convergence_figure, save_figure
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_parquet(out / "timeseries.parquet", series)
+    write_json(out / "summary.json", summary)
+    save_figure(convergence_figure(spec, series, summary), out / "convergence.png")
+
+
+@app.command()
+def check(
+    scenario: Annotated[str, typer.Argument(help="Scenario file, or the name of a shipped one.")],
+) -> None:
+    """Validate a scenario; list values that carry no source."""
+    spec = load(scenario)
+    typer.echo(f"{find_scenario(scenario)}: valid ({len(spec.issues)} issues, {len(spec.events)} events, "
+               f"{spec.start} .. {spec.end})")
+    missing = unsourced_values(spec)
+    if missing:
+        typer.echo(f"warning: {len(missing)} values carry no source: {', '.join(missing[:10])}")
+
+
+@app.command("list")
+def list_() -> None:
+    """List the shipped scenarios, one line each."""
+    for path in shipped_scenarios():
+        try:
+            spec = load_scenario(path)
+            typer.echo(f"{path.stem:<36} {spec.start}..{spec.end}  {spec.title}")
+        except ScenarioError as exc:
+            typer.echo(f"{path.stem:<36} INVALID: {exc.problems[0][1]}")
+
+
+def main() -> None:
+    """Entry point of the ``negsim`` command."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,55 @@
+"""The model's global dynamic constants: one set of rules for every scenario.
+
+Scenarios differ in their states, issues, drivers and events, never in these.
+They are gathered in one frozen dataclass so a robustness study can move each
+by a stated amount (``Constants().scaled("reach", 1.2)``) without editing code.
+Each constant's meaning and how it was chosen is in ``docs/model.md`` and
+``docs/calibration.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+
+@dataclass(frozen=True)
+class Constants:
+    """Weights, rates and tolerances of the monthly negotiation dynamics."""
+
+    # Drive to settle: weights of each motivation (per unit of the motivation).
+    need_weight: float = 0.5
+    us_pressure_weight: float = 1.2
+    abandonment_weight: float = 0.3
+    exclusion_weight: float = 0.6
+    disposition_weight: float = 0.6
+    outside_option_weight: float = 0.3
+    # Domestic resistance: audience cost, amplified by the weight of historical issues.
+    resistance_weight: float = 0.6
+    # How far U.S. pressure (0-1 scale) shrinks the weight of historical issues.
+    recede_rate: float = 0.6
+    # How fast readiness to concede, 1 - exp(-reach * willingness), saturates.
+    reach: float = 3.0
+    # How far a state's concessions may run ahead of its partner's mean concession.
+    reciprocity_margin: float = 0.3
+    # Share of the distance to its target a state's demand covers in one month.
+    adjustment_rate: float = 0.25
+    # Every issue's gap (share of the initial distance) must be within this to settle.
+    agreement_tolerance: float = 0.05
+
+    def scaled(self, name: str, factor: float) -> Constants:
+        """Return a copy with one constant multiplied by ``factor``."""
+        if name not in self.names():
+            raise KeyError(f"unknown constant {name!r}; known: {', '.join(self.names())}")
+        return replace(self, **{name: getattr(self, name) * factor})
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """Return the constants' names, in declaration order."""
+        return [f.name for f in fields(cls)]
+
+    def as_dict(self) -> dict[str, float]:
+        """Return the constants as a plain dict (for result manifests)."""
+        return asdict(self)
+
+
+DEFAULT_CONSTANTS = Constants()

@@ -1,0 +1,103 @@
+"""The Mesa model of a two-state normalization negotiation, one step per month."""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import Model
+from mesa.datacollection import DataCollector
+
+from negsim.agents import StateAgent
+from negsim.constants import DEFAULT_CONSTANTS, Constants
+from negsim.dynamics import issue_gaps, settled, settlement_point
+from negsim.runstate import apply_event, initial_state
+from negsim.scenario import Scenario
+from negsim.timeline import compile_timeline
+
+
+class NegotiationModel(Model):
+    """Two states bargain over disputed issues while drivers and events move them.
+
+    Args:
+        scenario: a validated :class:`~negsim.scenario.Scenario`.
+        rng: seed for the month-to-month shocks (``scenario.shocks.drive_sd``).
+        constants: the global dynamic constants (the default for every scenario).
+        until: last month to simulate (``YYYY-MM``); the scenario's end by default.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng: int | None = None,
+        constants: Constants = DEFAULT_CONSTANTS,
+        until: str | None = None,
+    ):
+        super().__init__(rng=rng)
+        self.spec = scenario
+        self.constants = constants
+        self.timeline = compile_timeline(scenario)
+        last = self.timeline.months if until is None else self.timeline.step_of(until) + 1
+        self.last_step = int(np.clip(last, 1, self.timeline.months))
+        self.run_state = initial_state(scenario, self.timeline)
+        # Drawn whole at the start so the batch engine, given the same seed, draws the same.
+        self.shock_draws = self.rng.standard_normal((self.timeline.months, 2))
+        self.states = [
+            StateAgent(self, k, sid, scenario.states[sid].name, scenario.states[sid].leader)
+            for k, sid in enumerate(scenario.state_ids)
+        ]
+        self.month_step = 0
+        self.gaps = issue_gaps(*self.run_state.demand, self.timeline.orientation)
+        self.agreement_step: int | None = None
+        self.package: np.ndarray | None = None
+        self.datacollector = DataCollector(
+            model_reporters=self._reporters(),
+            agent_reporters={
+                "state": "state_id",
+                "drive": "drive",
+                "resistance": "resistance",
+                "willingness": "willingness",
+            },
+        )
+
+    def _reporters(self) -> dict:
+        reporters = {
+            "date": lambda m: m.timeline.month_label(m.month_step),
+            "talks_active": lambda m: bool(m.run_state.talks_active),
+            "agreed": lambda m: m.agreement_step is not None,
+        }
+        for i, iid in enumerate(self.timeline.issue_ids):
+            reporters[f"gap_{iid}"] = lambda m, i=i: float(m.gaps[i])
+        reporters["mean_gap"] = lambda m: float(np.mean(m.gaps))
+        for a in self.states:
+            sid = a.state_id
+            reporters[f"drive_{sid}"] = lambda m, a=a: a.drive
+            reporters[f"resistance_{sid}"] = lambda m, a=a: a.resistance
+            for i, iid in enumerate(self.timeline.issue_ids):
+                reporters[f"demand_{sid}_{iid}"] = lambda m, a=a, i=i: float(a.demand[i])
+        return reporters
+
+    @property
+    def date(self) -> str:
+        """The current month, ``YYYY-MM``."""
+        return self.timeline.month_label(self.month_step)
+
+    def step(self) -> None:
+        """One month: events, each state's assessment, moves at the table, the agreement check."""
+        self.month_step = self.steps - 1
+        for event in self.timeline.events.get(self.month_step, []):
+            apply_event(self.run_state, event, self.timeline)
+        self.agents.shuffle_do("assess")
+        self.agents.shuffle_do("negotiate")
+        demand = self.run_state.demand
+        self.gaps = issue_gaps(demand[0], demand[1], self.timeline.orientation)
+        if settled(self.gaps, self.run_state.talks_active, self.constants):
+            self.agreement_step = self.month_step
+            self.package = settlement_point(demand[0], demand[1])
+            self.running = False
+        if self.steps >= self.last_step:
+            self.running = False
+        self.datacollector.collect(self)
+
+    def run(self) -> None:
+        """Run month by month until agreement or the last month."""
+        while self.running:
+            self.run_for(1)

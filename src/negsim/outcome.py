@@ -1,0 +1,102 @@
+"""What a run yields: agreement, its date, the package and who conceded what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from negsim.dynamics import concession_share, settlement_point
+from negsim.scenario import Scenario
+from negsim.timeline import Timeline
+
+
+def concession_shares(ideal: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """Each state's concession share per issue, [*B, S, I], for settlement points [*B, S, I].
+
+    ``point`` is the package (both rows equal) after an agreement, or each state's
+    own current demand when talks did not conclude.
+    """
+    return np.stack(
+        [
+            concession_share(ideal[..., 0, :], ideal[..., 1, :], point[..., 0, :]),
+            concession_share(ideal[..., 1, :], ideal[..., 0, :], point[..., 1, :]),
+        ],
+        axis=-2,
+    )
+
+
+def settlement_points(demand: np.ndarray, agreed: np.ndarray) -> np.ndarray:
+    """The point each state stands at: the package if agreed, its demand if not."""
+    package = settlement_point(demand[..., 0, :], demand[..., 1, :])
+    both = np.stack([package, package], axis=-2)
+    return np.where(np.asarray(agreed)[..., None, None], both, demand)
+
+
+def issue_value(scenario: Scenario, issue: str, point: float) -> float | None:
+    """A point on an issue's axis in the issue's own units (e.g. US$ millions)."""
+    units = scenario.issues[issue].units
+    if units is None:
+        return None
+    return units.at_0 + point * (units.at_1 - units.at_0)
+
+
+def describe_point(scenario: Scenario, issue: str, point: float) -> str:
+    """A package point in words: nearer whose position, and by how much."""
+    spec = scenario.issues[issue]
+    a, b = scenario.state_ids
+    ia, ib = spec.ideal[a].value, spec.ideal[b].value
+    toward_b = (point - ia) / (ib - ia)  # 0 = A's position, 1 = B's
+    near = a if toward_b < 0.5 else b
+    distance = min(toward_b, 1 - toward_b)
+    if distance < 0.1:
+        words = f"{near}'s position: {spec.positions[near]!r}"
+    elif distance < 0.4:
+        words = f"leans to {near}'s position ({spec.positions[near]!r})"
+    else:
+        words = f"an even compromise ({a} {1 - toward_b:.0%} of the way, {b} {toward_b:.0%})"
+    value = issue_value(scenario, issue, point)
+    if value is not None:
+        words = f"{value:,.0f} {spec.units.label} ({words})"
+    return words
+
+
+def summarize(
+    scenario: Scenario,
+    timeline: Timeline,
+    agreement_step: int | None,
+    ideal: np.ndarray,
+    demand: np.ndarray,
+    gaps: np.ndarray,
+    seed: int | None,
+) -> dict[str, Any]:
+    """The summary of one run, as printed by ``negsim run`` and written to summary.json."""
+    agreed = agreement_step is not None
+    points = settlement_points(demand, np.asarray(agreed))
+    shares = concession_shares(ideal, points)
+    issues, states = timeline.issue_ids, timeline.state_ids
+    package = None
+    if agreed:
+        package = {
+            iid: {
+                "point": float(points[0, i]),
+                "value": issue_value(scenario, iid, float(points[0, i])),
+                "units": scenario.issues[iid].units.label if scenario.issues[iid].units else None,
+                "wording": describe_point(scenario, iid, float(points[0, i])),
+            }
+            for i, iid in enumerate(issues)
+        }
+    return {
+        "scenario": scenario.id,
+        "title": scenario.title,
+        "seed": seed,
+        "agreement": agreed,
+        "agreement_date": timeline.month_label(agreement_step) if agreed else None,
+        "package": package,
+        "concession_share": {
+            sid: {iid: float(shares[s, i]) for i, iid in enumerate(issues)}
+            for s, sid in enumerate(states)
+        },
+        "total_concession": {sid: float(shares[s].sum()) for s, sid in enumerate(states)},
+        "final_gap": {iid: float(gaps[i]) for i, iid in enumerate(issues)},
+    }

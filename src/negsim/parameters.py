@@ -1,0 +1,184 @@
+"""The one way to address a parameter: dotted paths such as ``states.JPN.audience_cost``.
+
+``negsim run --set``, sweeps and dated events all use these paths. An unknown path
+is an error that lists the nearest valid ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+
+from negsim.calendar import parse_month
+from negsim.dynamics import DRIVER_NAMES, MOTIVATION_NAMES, set_salience
+
+if TYPE_CHECKING:
+    from negsim.scenario import Scenario
+
+
+class ParameterPathError(ValueError):
+    """An unknown or malformed parameter path, or a value it cannot take."""
+
+
+@dataclass(frozen=True)
+class ParameterRef:
+    """What a path points at: a motivation, a salience/ideal, a driver field, a shock size."""
+
+    kind: str  # "motivation" | "salience" | "ideal" | "driver_scale" | "driver_hold" | "shock_sd"
+    path: str
+    state: str = ""
+    issue: str = ""
+    name: str = ""
+    low: float = 0.0
+    high: float = 1.0
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the parameter takes a number (all but ``hold_from``)."""
+        return self.kind != "driver_hold"
+
+
+def valid_paths(s: Scenario, for_event: bool = False) -> list[str]:
+    """Every addressable parameter path of a scenario."""
+    paths = [f"states.{sid}.{m}" for sid in s.states for m in MOTIVATION_NAMES]
+    for iid in s.issues:
+        paths += [f"issues.{iid}.salience.{sid}" for sid in s.states]
+        if not for_event:
+            paths += [f"issues.{iid}.ideal.{sid}" for sid in s.states]
+    for name in DRIVER_NAMES:
+        paths.append(f"drivers.{name}.scale")
+        if not for_event:
+            paths.append(f"drivers.{name}.hold_from")
+    if not for_event:
+        paths.append("shocks.drive_sd")
+    return paths
+
+
+def resolve_path(s: Scenario, path: str, for_event: bool = False) -> ParameterRef:
+    """Resolve a dotted path against a scenario, or explain what is valid."""
+    parts = path.split(".")
+    ref: ParameterRef | None = None
+    if len(parts) == 3 and parts[0] == "states" and parts[1] in s.states:
+        if parts[2] in MOTIVATION_NAMES:
+            ref = ParameterRef("motivation", path, state=parts[1], name=parts[2])
+    elif len(parts) == 4 and parts[0] == "issues" and parts[1] in s.issues and parts[3] in s.states:
+        if parts[2] == "salience" or (parts[2] == "ideal" and not for_event):
+            ref = ParameterRef(parts[2], path, state=parts[3], issue=parts[1])
+    elif len(parts) == 3 and parts[0] == "drivers" and parts[1] in DRIVER_NAMES:
+        if parts[2] == "scale":
+            ref = ParameterRef("driver_scale", path, name=parts[1], high=float("inf"))
+        elif parts[2] == "hold_from" and not for_event:
+            ref = ParameterRef("driver_hold", path, name=parts[1])
+    elif path == "shocks.drive_sd" and not for_event:
+        ref = ParameterRef("shock_sd", path, high=float("inf"))
+    if ref is None:
+        options = valid_paths(s, for_event)
+        near = difflib.get_close_matches(path, options, n=5, cutoff=0.4)
+        hint = ", ".join(near) if near else ", ".join(options[:6]) + ", ..."
+        raise ParameterPathError(f"unknown parameter path {path!r}; nearest valid: {hint}")
+    return ref
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Split ``PATH=VALUE`` and read the value as YAML (``0.7``, ``1963-12``)."""
+    path, sep, raw = text.partition("=")
+    if not sep or not path.strip():
+        raise ParameterPathError(f"{text!r} is not PATH=VALUE (e.g. states.JPN.audience_cost=0.7)")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    return path.strip(), value
+
+
+def check_value(ref: ParameterRef, value: Any) -> Any:
+    """Check a value against the parameter's range; return it as stored."""
+    if not ref.numeric:
+        if value is None or str(value).lower() in ("none", "null", ""):
+            return None
+        try:
+            parse_month(str(value))
+        except ValueError as exc:
+            raise ParameterPathError(f"{ref.path}: {exc}") from None
+        return str(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParameterPathError(f"{ref.path}: must be a number (got {value!r})")
+    value = float(value)
+    if not ref.low <= value <= ref.high:
+        upper = "no upper bound" if ref.high == float("inf") else f"at most {ref.high:g}"
+        raise ParameterPathError(f"{ref.path}: {value:g} is out of range (at least {ref.low:g}, {upper})")
+    return value
+
+
+def _set_number(container: dict[str, Any], key: str, value: float, reason: str) -> None:
+    container[key] = {"value": value, "source": reason}
+
+
+def set_in_document(doc: dict[str, Any], ref: ParameterRef, value: Any) -> None:
+    """Write one checked value into a raw scenario document (in place)."""
+    reason = f"override {ref.path}={value}"
+    if ref.kind == "motivation":
+        _set_number(doc["states"][ref.state], ref.name, value, reason)
+    elif ref.kind == "ideal":
+        _set_number(doc["issues"][ref.issue]["ideal"], ref.state, value, reason)
+    elif ref.kind == "salience":
+        rescale_salience(doc, ref.state, ref.issue, value, reason)
+    elif ref.kind == "driver_scale":
+        driver = doc.setdefault("drivers", {}).get(ref.name)
+        if driver is None:
+            return  # a driver the scenario does not have is zero at any scale
+        _set_number(driver, "scale", value, reason)
+    elif ref.kind == "driver_hold":
+        driver = doc.setdefault("drivers", {}).get(ref.name)
+        if driver is not None:
+            driver["hold_from"] = value
+    elif ref.kind == "shock_sd":
+        _set_number(doc.setdefault("shocks", {}), "drive_sd", value, reason)
+
+
+def _number(v: Any) -> float:
+    return float(v["value"] if isinstance(v, dict) else v)
+
+
+def rescale_salience(doc: dict[str, Any], state: str, issue: str, value: float, reason: str) -> None:
+    """Set one salience and rescale the state's others so they still sum to 1."""
+    issues = doc["issues"]
+    order = list(issues)
+    current = np.array([_number(issues[i]["salience"][state]) for i in order])
+    if value < 1.0 and current.sum() - current[order.index(issue)] <= 0:
+        raise ParameterPathError(
+            f"issues.{issue}.salience.{state}: the other issues have no salience to rescale"
+        )
+    new = set_salience(current, order.index(issue), value)
+    for k, i in enumerate(order):
+        old = issues[i]["salience"][state]
+        source = old.get("source", reason) if isinstance(old, dict) else reason
+        issues[i]["salience"][state] = {"value": float(new[k]), "source": source}
+    _set_number(issues[issue]["salience"], state, value, reason)
+
+
+def apply_overrides(
+    doc: dict[str, Any], overrides: dict[str, Any] | list[str], name: str
+) -> dict[str, Any]:
+    """Return a copy of a scenario document with overrides applied and checked."""
+    from negsim.scenario import ScenarioError, scenario_from_dict
+
+    base = scenario_from_dict(doc, name)  # report the file's own problems first
+    items: list[Any] = overrides if isinstance(overrides, list) else list(overrides.items())
+    out = copy.deepcopy(doc)
+    problems = []
+    for item in items:
+        try:
+            path, value = parse_assignment(item) if isinstance(item, str) else item
+            ref = resolve_path(base, path)
+            set_in_document(out, ref, check_value(ref, value))
+        except ParameterPathError as exc:
+            problems.append(("--set", str(exc)))
+    if problems:
+        raise ScenarioError(name, problems)
+    return out

@@ -1,0 +1,497 @@
+"""Scenario files: the schema, safe YAML loading, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from negsim.calendar import format_month, parse_month
+from negsim.dynamics import DRIVER_NAMES, MOTIVATION_NAMES
+
+MAX_FILE_BYTES = 2_000_000
+SALIENCE_SUM_TOLERANCE = 1e-6
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+Text = Annotated[str, StringConstraints(min_length=1)]
+
+
+class ScenarioError(Exception):
+    """Bad input in a scenario, an experiment or an override, with where and why."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """One line per problem: ``file: field: what is wrong and what is allowed``."""
+        return "\n".join(
+            f"{self.source}: {field}: {message}" if field else f"{self.source}: {message}"
+            for field, message in self.problems
+        )
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Sourced(_Strict):
+    """A calibrated number with the reason or source it was chosen for."""
+
+    value: float
+    source: Text
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        return v
+
+
+def _sourced(v: Any) -> Any:
+    # A bare number is accepted (quick what-if files) and flagged by `negsim check`.
+    if isinstance(v, bool):
+        raise ValueError("must be a number, not true/false")
+    if isinstance(v, int | float):
+        return {"value": v, "source": "(no source given)"}
+    return v
+
+
+UNSOURCED = "(no source given)"
+
+
+class Unit(Sourced):
+    """A value in [0, 1], with its reason."""
+
+    @field_validator("value")
+    @classmethod
+    def _unit(cls, v: float) -> float:
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"must be between 0 and 1 (got {v})")
+        return v
+
+
+class NonNegative(Sourced):
+    """A value >= 0, with its reason."""
+
+    @field_validator("value")
+    @classmethod
+    def _nonneg(cls, v: float) -> float:
+        if v < 0:
+            raise ValueError(f"must be 0 or more (got {v})")
+        return v
+
+
+def _month(v: Any) -> str:
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        raise ValueError("must be a date written YYYY-MM or YYYY-MM-DD, in quotes")
+    try:
+        parse_month(v)
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    return str(v)
+
+
+MonthText = Annotated[str, Field(description="YYYY-MM or YYYY-MM-DD")]
+
+
+class State(_Strict):
+    """A negotiating state, its leader and its domestic motivations (all in [0, 1])."""
+
+    name: Text
+    leader: str = ""
+    economic_need: Unit
+    regime_security_need: Unit
+    audience_cost: Unit
+    leader_autonomy: Unit
+    leader_disposition: Unit
+    outside_options: Unit
+    us_dependence: Unit
+    abandonment_fear: Unit
+    fear_of_exclusion: Unit
+
+    _coerce = field_validator(*MOTIVATION_NAMES, mode="before")(_sourced)
+
+
+class Units(_Strict):
+    """What the issue's [0, 1] axis means in the world, e.g. US$ millions."""
+
+    label: Text
+    at_0: float
+    at_1: float
+
+
+class Issue(_Strict):
+    """A disputed issue: its axis, each side's position, ideal point and salience."""
+
+    label: Text
+    kind: Literal["historical", "practical"]
+    positions: dict[Identifier, Text]
+    ideal: dict[Identifier, Unit]
+    salience: dict[Identifier, Unit]
+    units: Units | None = None
+    source: Text = UNSOURCED
+
+    @field_validator("ideal", "salience", mode="before")
+    @classmethod
+    def _coerce_each(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: _sourced(x) for k, x in v.items()}
+        return v
+
+
+class Point(_Strict):
+    """A dated level of a driver."""
+
+    date: str
+    value: float = Field(ge=0.0, le=3.0)
+    source: Text = UNSOURCED
+
+    _date = field_validator("date", mode="before")(_month)
+
+
+class Driver(_Strict):
+    """An exogenous series over calendar time, per target state or for all."""
+
+    scale: NonNegative = Field(default_factory=lambda: NonNegative(value=1.0, source="default"))
+    interpolation: Literal["step", "linear"] = "linear"
+    hold_from: str | None = None
+    series: dict[Identifier, list[Point]]
+
+    _coerce = field_validator("scale", mode="before")(_sourced)
+
+    @field_validator("hold_from", mode="before")
+    @classmethod
+    def _hold(cls, v: Any) -> Any:
+        return None if v is None else _month(v)
+
+    @field_validator("series")
+    @classmethod
+    def _points(cls, v: dict[str, list[Point]]) -> dict[str, list[Point]]:
+        for target, points in v.items():
+            if not points:
+                raise ValueError(f"series for {target!r} has no points")
+            months = [parse_month(p.date) for p in points]
+            if months != sorted(months):
+                raise ValueError(f"series for {target!r}: dates must be in order")
+        return v
+
+
+class Change(_Strict):
+    """A parameter change an event makes: exactly one of set, add, multiply."""
+
+    path: Text
+    set: float | None = None
+    add: float | None = None
+    multiply: float | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Change:
+        given = [k for k in ("set", "add", "multiply") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of set, add, multiply")
+        if not math.isfinite(getattr(self, given[0])):
+            raise ValueError("the value must be a finite number")
+        return self
+
+    @property
+    def operation(self) -> tuple[str, float]:
+        """The operation's name and its value."""
+        for k in ("set", "add", "multiply"):
+            if getattr(self, k) is not None:
+                return k, float(getattr(self, k))
+        raise AssertionError("validated to have one")
+
+
+class Move(_Strict):
+    """A dated concession: a state closes a share of the current gap on an issue."""
+
+    state: Identifier
+    issue: Identifier
+    share: float = Field(ge=0.0, le=1.0)
+
+
+class Event(_Strict):
+    """A dated, sourced event: it may suspend or resume talks, change parameters, move demands."""
+
+    date: str
+    label: Text
+    short: str = ""
+    source: Text
+    talks: Literal["suspend", "resume"] | None = None
+    changes: list[Change] = Field(default_factory=list)
+    moves: list[Move] = Field(default_factory=list)
+    show: bool = True
+
+    _date = field_validator("date", mode="before")(_month)
+
+
+class Shocks(_Strict):
+    """Month-to-month random shocks to each state's willingness (Monte-Carlo runs)."""
+
+    drive_sd: NonNegative = Field(
+        default_factory=lambda: NonNegative(value=0.0, source="default: deterministic")
+    )
+    _coerce = field_validator("drive_sd", mode="before")(_sourced)
+
+
+class Outcome(_Strict):
+    """What happened in history, marked on plots."""
+
+    date: str
+    label: Text
+    concluded: bool
+    source: Text = UNSOURCED
+
+    _date = field_validator("date", mode="before")(_month)
+
+
+class Scenario(_Strict):
+    """A two-state normalization negotiation over calendar time."""
+
+    id: Identifier
+    title: Text
+    description: str = ""
+    start: str
+    end: str
+    talks_active_at_start: bool = True
+    states: dict[Identifier, State]
+    issues: dict[Identifier, Issue]
+    drivers: dict[str, Driver] = Field(default_factory=dict)
+    events: list[Event] = Field(default_factory=list)
+    shocks: Shocks = Field(default_factory=Shocks)
+    historical_outcome: Outcome | None = None
+    sources: list[str] = Field(default_factory=list)
+
+    _dates = field_validator("start", "end", mode="before")(_month)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        problems = consistency_problems(self)
+        if problems:
+            raise ValueError("; ".join(f"{path}: {msg}" for path, msg in problems))
+        return self
+
+    @property
+    def state_ids(self) -> list[str]:
+        """The two states, in file order (the first is side A of every axis)."""
+        return list(self.states)
+
+    @property
+    def issue_ids(self) -> list[str]:
+        """The issues, in file order."""
+        return list(self.issues)
+
+    @property
+    def months(self) -> int:
+        """Number of monthly steps from start to end (inclusive of the end month)."""
+        return parse_month(self.end) - parse_month(self.start) + 1
+
+
+def consistency_problems(s: Scenario) -> list[tuple[str, str]]:
+    """Cross-field checks the schema alone cannot make."""
+    problems: list[tuple[str, str]] = []
+    ids = list(s.states)
+    start, end = parse_month(s.start), parse_month(s.end)
+    if len(ids) != 2:
+        problems.append(("states", f"a negotiation has exactly 2 states (got {len(ids)})"))
+        return problems
+    if end <= start:
+        problems.append(("end", f"must be after start {s.start}"))
+    if end - start > 12 * 200:
+        problems.append(("end", "a run is at most 200 years"))
+    if not s.issues:
+        problems.append(("issues", "at least one issue is needed"))
+    for iid, issue in s.issues.items():
+        for fld in ("positions", "ideal", "salience"):
+            have = set(getattr(issue, fld))
+            for sid in ids:
+                if sid not in have:
+                    problems.append(
+                        (f"issues.{iid}.{fld}", f"state {sid} has no entry (states: {', '.join(ids)})")
+                    )
+            for extra in sorted(have - set(ids)):
+                problems.append(
+                    (f"issues.{iid}.{fld}.{extra}", f"unknown state (states: {', '.join(ids)})")
+                )
+        if all(sid in issue.ideal for sid in ids):
+            if abs(issue.ideal[ids[0]].value - issue.ideal[ids[1]].value) < 1e-6:
+                problems.append(
+                    (f"issues.{iid}.ideal", "the two ideals coincide: nothing is disputed")
+                )
+    for sid in ids:
+        total = sum(i.salience[sid].value for i in s.issues.values() if sid in i.salience)
+        if s.issues and abs(total - 1.0) > SALIENCE_SUM_TOLERANCE:
+            problems.append(
+                (f"issues.*.salience.{sid}", f"saliences must sum to 1 (they sum to {total:.4f})")
+            )
+    for name, driver in s.drivers.items():
+        if name not in DRIVER_NAMES:
+            problems.append((f"drivers.{name}", f"unknown driver; known: {', '.join(DRIVER_NAMES)}"))
+        for target in driver.series:
+            if target != "all" and target not in ids:
+                problems.append(
+                    (f"drivers.{name}.series.{target}", f"target must be 'all' or one of {', '.join(ids)}")
+                )
+        if "all" in driver.series and len(driver.series) > 1:
+            problems.append((f"drivers.{name}.series", "give either 'all' or per-state series, not both"))
+    for k, event in enumerate(s.events):
+        month = parse_month(event.date)
+        if not start <= month <= end:
+            problems.append(
+                (f"events[{k}].date", f"{event.date} is outside the run {s.start} .. {s.end}")
+            )
+        for j, change in enumerate(event.changes):
+            from negsim.parameters import ParameterPathError, resolve_path
+
+            try:
+                resolve_path(s, change.path, for_event=True)
+            except ParameterPathError as exc:
+                problems.append((f"events[{k}].changes[{j}].path", str(exc)))
+        for j, move in enumerate(event.moves):
+            if move.state not in ids:
+                problems.append((f"events[{k}].moves[{j}].state", f"unknown state; one of {', '.join(ids)}"))
+            if move.issue not in s.issues:
+                problems.append(
+                    (f"events[{k}].moves[{j}].issue", f"unknown issue; one of {', '.join(s.issues)}")
+                )
+    if s.historical_outcome is not None:
+        m = parse_month(s.historical_outcome.date)
+        if m < start:
+            problems.append(("historical_outcome.date", f"is before the run's start {s.start}"))
+    return problems
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML loading that refuses anchors/aliases (no alias bombs)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                problem="YAML aliases (*name) are not allowed in scenario files; write values out",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML mapping safely; any problem becomes a :class:`ScenarioError`."""
+    path = Path(path)
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ScenarioError(name, [("", f"cannot read file: {exc.strerror}")]) from None
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(name, [("", f"file is {size} bytes; at most {MAX_FILE_BYTES} allowed")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(name, [("", f"cannot read file as UTF-8 text: {exc}")]) from None
+    return parse_yaml(text, name)
+
+
+def parse_yaml(text: str, name: str = "<scenario>") -> dict[str, Any]:
+    """Parse YAML text into a mapping, refusing aliases and non-mapping documents."""
+    try:
+        doc = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError(name, [(where, f"malformed YAML: {exc.problem}")]) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        raise ScenarioError(name, [("", f"malformed YAML: {exc}")]) from None
+    if not isinstance(doc, dict):
+        raise ScenarioError(name, [("", "the file must hold a mapping of fields (id, title, ...)")])
+    return doc
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """Turn pydantic's errors into (field path, message) pairs a reader can act on."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling; see docs/model.md for the fields)"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        if not loc and "; " in msg and ": " in msg:
+            # consistency problems come back as one joined message; split them again
+            for piece in msg.split("; "):
+                field, _, m = piece.partition(": ")
+                problems.append((field, m))
+            continue
+        problems.append((_location(loc), msg))
+    return problems
+
+
+def scenario_from_dict(doc: dict[str, Any], name: str = "<scenario>") -> Scenario:
+    """Validate a scenario document, raising :class:`ScenarioError` naming each bad field."""
+    try:
+        return Scenario.model_validate(doc)
+    except ValidationError as exc:
+        raise ScenarioError(name, validation_problems(exc)) from None
+    except (RecursionError, TypeError, OverflowError) as exc:
+        raise ScenarioError(name, [("", f"cannot read the document: {exc}")]) from None
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None = None) -> Scenario:
+    """Load, override (``{"states.JPN.audience_cost": 0.7}`` or ``["path=value"]``) and validate."""
+    from negsim.parameters import apply_overrides
+
+    name = str(path)
+    doc = read_yaml(path)
+    if overrides:
+        doc = apply_overrides(doc, overrides, name)
+    return scenario_from_dict(doc, name)
+
+
+def unsourced_values(s: Scenario) -> list[str]:
+    """Paths of calibrated values that carry no reason or source."""
+    found = []
+    for sid, st in s.states.items():
+        for m in MOTIVATION_NAMES:
+            if getattr(st, m).source == UNSOURCED:
+                found.append(f"states.{sid}.{m}")
+    for iid, issue in s.issues.items():
+        for fld in ("ideal", "salience"):
+            for sid, v in getattr(issue, fld).items():
+                if v.source == UNSOURCED:
+                    found.append(f"issues.{iid}.{fld}.{sid}")
+    for name, driver in s.drivers.items():
+        for target, points in driver.series.items():
+            for k, p in enumerate(points):
+                if p.source == UNSOURCED:
+                    found.append(f"drivers.{name}.series.{target}[{k}]")
+    return found
+
+
+def month_range(s: Scenario) -> list[str]:
+    """The run's months as YYYY-MM strings."""
+    first = parse_month(s.start)
+    return [format_month(first + t) for t in range(s.months)]
