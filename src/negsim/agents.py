@@ -83,7 +83,11 @@ class StateAgent(Agent):
         # so the order in which the two states then move does not matter.
         cap = reciprocity_cap(self.partner.demand, self.partner.ideal, self.ideal, model.constants)
         self._target = concession_targets(
-            self.ideal, self.partner.ideal, result.willingness, result.effective_salience, cap,
+            self.ideal,
+            self.partner.ideal,
+            result.willingness,
+            result.effective_salience,
+            cap,
             model.constants,
         )
 

@@ -56,9 +56,12 @@ def format_summary(summary: dict[str, Any]) -> str:
     issues = list(summary["final_gap"])
     for iid in issues:
         lines.append(
-            f"  {iid:<18} " + " ".join(f"{summary['concession_share'][s][iid]:>8.2f}" for s in states)
+            f"  {iid:<18} "
+            + " ".join(f"{summary['concession_share'][s][iid]:>8.2f}" for s in states)
         )
-    lines.append(f"  {'total':<18} " + " ".join(f"{summary['total_concession'][s]:>8.2f}" for s in states))
+    lines.append(
+        f"  {'total':<18} " + " ".join(f"{summary['total_concession'][s]:>8.2f}" for s in states)
+    )
     if "agreement_probability" in summary:
         q = summary["agreement_date_quantiles"]
         lines.append(
@@ -72,17 +75,26 @@ def format_summary(summary: dict[str, Any]) -> str:
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="Scenario file, or the name of a shipped one.")],
-    seed: Annotated[int, typer.Option(help="Master seed; replication r runs with a seed derived from it.")] = 0,
-    replications: Annotated[int, typer.Option("--replications", "-r", min=1, help="Monte-Carlo replications.")] = 1,
+    seed: Annotated[
+        int, typer.Option(help="Master seed; replication r runs with a seed derived from it.")
+    ] = 0,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, help="Monte-Carlo replications.")
+    ] = 1,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Override a parameter: PATH=VALUE, e.g. drivers.us_pressure.scale=0."),
+        typer.Option(
+            "--set", help="Override a parameter: PATH=VALUE, e.g. drivers.us_pressure.scale=0."
+        ),
     ] = None,
     until: Annotated[str | None, typer.Option(help="Stop at this month (YYYY-MM).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Write timeseries.parquet, summary.json, convergence.png here.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write timeseries.parquet, summary.json, convergence.png here."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Run a scenario: agreement and date, the package in the issues' own words, who conceded what."""
+    """Run a scenario: agreement and date, the package in each issue's words, who conceded what."""
     from negsim.calendar import parse_month
     from negsim.simulation import replicate, replication_seed, simulate
 
@@ -94,7 +106,9 @@ def run(
             raise fail(ScenarioError("--until", [("", str(exc))])) from None
         if not parse_month(spec.start) <= month <= parse_month(spec.end):
             raise fail(
-                ScenarioError("--until", [("", f"{until} is outside the run {spec.start} .. {spec.end}")])
+                ScenarioError(
+                    "--until", [("", f"{until} is outside the run {spec.start} .. {spec.end}")]
+                )
             )
     series, summary = simulate(spec, seed=replication_seed(seed, 0), until=until)
     if replications > 1:
@@ -107,7 +121,8 @@ def run(
     else:
         typer.echo(format_summary(summary))
         if out is not None:
-            typer.echo(f"Wrote {out / 'timeseries.parquet'}, {out / 'summary.json'}, {out / 'convergence.png'}")
+            names = ("timeseries.parquet", "summary.json", "convergence.png")
+            typer.echo("Wrote " + ", ".join(str(out / n) for n in names))
 
 
 def write_run(spec: Scenario, series: Any, summary: dict[str, Any], out: Path) -> None:
@@ -127,8 +142,10 @@ def check(
 ) -> None:
     """Validate a scenario; list values that carry no source."""
     spec = load(scenario)
-    typer.echo(f"{find_scenario(scenario)}: valid ({len(spec.issues)} issues, {len(spec.events)} events, "
-               f"{spec.start} .. {spec.end})")
+    typer.echo(
+        f"{find_scenario(scenario)}: valid ({len(spec.issues)} issues, {len(spec.events)} events, "
+        f"{spec.start} .. {spec.end})"
+    )
     missing = unsourced_values(spec)
     if missing:
         typer.echo(f"warning: {len(missing)} values carry no source: {', '.join(missing[:10])}")

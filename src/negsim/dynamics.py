@@ -162,9 +162,7 @@ def adjust_demands(
     return np.where(talks_active, moved, demand)
 
 
-def move_toward_partner(
-    demand: ArrayLike, partner_demand: ArrayLike, share: ArrayLike
-) -> Array:
+def move_toward_partner(demand: ArrayLike, partner_demand: ArrayLike, share: ArrayLike) -> Array:
     """A dated concession (a summit gesture): close ``share`` of the current gap."""
     demand = np.asarray(demand, dtype=float)
     return demand + np.asarray(share) * (np.asarray(partner_demand) - demand)

@@ -48,7 +48,9 @@ class BatchResult:
 
 def shock_draws(seeds: np.ndarray, months: int) -> np.ndarray:
     """Each run's standard-normal shocks, [R, T, 2], drawn exactly as the Mesa model draws them."""
-    return np.stack([np.random.default_rng(int(seed)).standard_normal((months, 2)) for seed in seeds])
+    return np.stack(
+        [np.random.default_rng(int(seed)).standard_normal((months, 2)) for seed in seeds]
+    )
 
 
 def apply_run_parameters(
@@ -76,7 +78,9 @@ def apply_run_parameters(
             driver = scenario.drivers.get(ref.name)
             if driver is not None:
                 steps = [
-                    hold_step(driver.model_copy(update={"hold_from": h}), timeline.start, timeline.months)
+                    hold_step(
+                        driver.model_copy(update={"hold_from": h}), timeline.start, timeline.months
+                    )
                     for h in checked
                 ]
                 state.driver_hold[:, DRIVER_NAMES.index(ref.name)] = steps
@@ -126,7 +130,12 @@ def run_batch(
         partner_ideal = state.ideal[:, ::-1, :]
         cap = reciprocity_cap(state.demand[:, ::-1, :], partner_ideal, state.ideal, constants)
         target = concession_targets(
-            state.ideal, partner_ideal, judged.willingness, judged.effective_salience, cap, constants
+            state.ideal,
+            partner_ideal,
+            judged.willingness,
+            judged.effective_salience,
+            cap,
+            constants,
         )
         moved = adjust_demands(state.demand, target, state.talks_active[:, None, None], constants)
         state.demand = np.where(done[:, None, None], state.demand, moved)

@@ -54,7 +54,7 @@ def describe_point(scenario: Scenario, issue: str, point: float) -> str:
     elif distance < 0.4:
         words = f"leans to {near}'s position ({spec.positions[near]!r})"
     else:
-        words = f"an even compromise ({a} {1 - toward_b:.0%} of the way, {b} {toward_b:.0%})"
+        words = f"an even compromise ({a} moved {toward_b:.0%} of the way, {b} {1 - toward_b:.0%})"
     value = issue_value(scenario, issue, point)
     if value is not None:
         words = f"{value:,.0f} {spec.units.label} ({words})"

@@ -111,7 +111,9 @@ def check_value(ref: ParameterRef, value: Any) -> Any:
     value = float(value)
     if not ref.low <= value <= ref.high:
         upper = "no upper bound" if ref.high == float("inf") else f"at most {ref.high:g}"
-        raise ParameterPathError(f"{ref.path}: {value:g} is out of range (at least {ref.low:g}, {upper})")
+        raise ParameterPathError(
+            f"{ref.path}: {value:g} is out of range (at least {ref.low:g}, {upper})"
+        )
     return value
 
 
@@ -145,7 +147,9 @@ def _number(v: Any) -> float:
     return float(v["value"] if isinstance(v, dict) else v)
 
 
-def rescale_salience(doc: dict[str, Any], state: str, issue: str, value: float, reason: str) -> None:
+def rescale_salience(
+    doc: dict[str, Any], state: str, issue: str, value: float, reason: str
+) -> None:
     """Set one salience and rescale the state's others so they still sum to 1."""
     issues = doc["issues"]
     order = list(issues)

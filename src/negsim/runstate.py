@@ -61,10 +61,10 @@ def initial_state(s: Scenario, timeline: Timeline, batch: tuple[int, ...] = ()) 
     )
     salience = np.array([[s.issues[i].salience[sid].value for i in issues] for sid in states])
     ideal = np.array([[s.issues[i].ideal[sid].value for i in issues] for sid in states])
-    scale = np.array(
-        [s.drivers[n].scale.value if n in s.drivers else 1.0 for n in DRIVER_NAMES]
+    scale = np.array([s.drivers[n].scale.value if n in s.drivers else 1.0 for n in DRIVER_NAMES])
+    hold = np.array(
+        [hold_step(s.drivers.get(n), timeline.start, timeline.months) for n in DRIVER_NAMES]
     )
-    hold = np.array([hold_step(s.drivers.get(n), timeline.start, timeline.months) for n in DRIVER_NAMES])
 
     def tile(a: np.ndarray) -> np.ndarray:
         return np.broadcast_to(a, batch + a.shape).copy()
@@ -81,7 +81,9 @@ def initial_state(s: Scenario, timeline: Timeline, batch: tuple[int, ...] = ()) 
     )
 
 
-def change_parameter(state: RunState, ref: ParameterRef, operation: str, value: float, timeline: Timeline) -> None:
+def change_parameter(
+    state: RunState, ref: ParameterRef, operation: str, value: float, timeline: Timeline
+) -> None:
     """Apply one event change to the run state (in place), kept within range."""
     if ref.kind == "motivation":
         s, k = timeline.state_ids.index(ref.state), MOTIVATION_NAMES.index(ref.name)

@@ -321,17 +321,20 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str]]:
             for sid in ids:
                 if sid not in have:
                     problems.append(
-                        (f"issues.{iid}.{fld}", f"state {sid} has no entry (states: {', '.join(ids)})")
+                        (
+                            f"issues.{iid}.{fld}",
+                            f"state {sid} has no entry (states: {', '.join(ids)})",
+                        )
                     )
             for extra in sorted(have - set(ids)):
                 problems.append(
                     (f"issues.{iid}.{fld}.{extra}", f"unknown state (states: {', '.join(ids)})")
                 )
-        if all(sid in issue.ideal for sid in ids):
-            if abs(issue.ideal[ids[0]].value - issue.ideal[ids[1]].value) < 1e-6:
-                problems.append(
-                    (f"issues.{iid}.ideal", "the two ideals coincide: nothing is disputed")
-                )
+        if (
+            all(sid in issue.ideal for sid in ids)
+            and abs(issue.ideal[ids[0]].value - issue.ideal[ids[1]].value) < 1e-6
+        ):
+            problems.append((f"issues.{iid}.ideal", "the two ideals coincide: nothing is disputed"))
     for sid in ids:
         total = sum(i.salience[sid].value for i in s.issues.values() if sid in i.salience)
         if s.issues and abs(total - 1.0) > SALIENCE_SUM_TOLERANCE:
@@ -340,14 +343,21 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str]]:
             )
     for name, driver in s.drivers.items():
         if name not in DRIVER_NAMES:
-            problems.append((f"drivers.{name}", f"unknown driver; known: {', '.join(DRIVER_NAMES)}"))
+            problems.append(
+                (f"drivers.{name}", f"unknown driver; known: {', '.join(DRIVER_NAMES)}")
+            )
         for target in driver.series:
             if target != "all" and target not in ids:
                 problems.append(
-                    (f"drivers.{name}.series.{target}", f"target must be 'all' or one of {', '.join(ids)}")
+                    (
+                        f"drivers.{name}.series.{target}",
+                        f"target must be 'all' or one of {', '.join(ids)}",
+                    )
                 )
         if "all" in driver.series and len(driver.series) > 1:
-            problems.append((f"drivers.{name}.series", "give either 'all' or per-state series, not both"))
+            problems.append(
+                (f"drivers.{name}.series", "give either 'all' or per-state series, not both")
+            )
     for k, event in enumerate(s.events):
         month = parse_month(event.date)
         if not start <= month <= end:
@@ -363,10 +373,15 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str]]:
                 problems.append((f"events[{k}].changes[{j}].path", str(exc)))
         for j, move in enumerate(event.moves):
             if move.state not in ids:
-                problems.append((f"events[{k}].moves[{j}].state", f"unknown state; one of {', '.join(ids)}"))
+                problems.append(
+                    (f"events[{k}].moves[{j}].state", f"unknown state; one of {', '.join(ids)}")
+                )
             if move.issue not in s.issues:
                 problems.append(
-                    (f"events[{k}].moves[{j}].issue", f"unknown issue; one of {', '.join(s.issues)}")
+                    (
+                        f"events[{k}].moves[{j}].issue",
+                        f"unknown issue; one of {', '.join(s.issues)}",
+                    )
                 )
     if s.historical_outcome is not None:
         m = parse_month(s.historical_outcome.date)
@@ -408,7 +423,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 def parse_yaml(text: str, name: str = "<scenario>") -> dict[str, Any]:
     """Parse YAML text into a mapping, refusing aliases and non-mapping documents."""
     try:
-        doc = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        doc = yaml.load(text, Loader=_NoAliasLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -460,7 +475,9 @@ def scenario_from_dict(doc: dict[str, Any], name: str = "<scenario>") -> Scenari
         raise ScenarioError(name, [("", f"cannot read the document: {exc}")]) from None
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | list[str] | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: dict[str, Any] | list[str] | None = None
+) -> Scenario:
     """Load, override (``{"states.JPN.audience_cost": 0.7}`` or ``["path=value"]``) and validate."""
     from negsim.parameters import apply_overrides
 

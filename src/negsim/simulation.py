@@ -22,7 +22,9 @@ def replication_seed(master_seed: int, index: int) -> int:
 
 def replication_seeds(master_seed: int, count: int, first: int = 0) -> np.ndarray:
     """Seeds of runs ``first .. first + count - 1``."""
-    return np.array([replication_seed(master_seed, k) for k in range(first, first + count)], dtype=np.uint64)
+    return np.array(
+        [replication_seed(master_seed, k) for k in range(first, first + count)], dtype=np.uint64
+    )
 
 
 def simulate(
@@ -65,7 +67,9 @@ def replicate(
     quantiles = {}
     if len(steps):
         for q in (0.1, 0.5, 0.9):
-            quantiles[f"q{int(q * 100)}"] = timeline.month_label(int(np.quantile(steps, q, method="lower")))
+            quantiles[f"q{int(q * 100)}"] = timeline.month_label(
+                int(np.quantile(steps, q, method="lower"))
+            )
     issues, states = timeline.issue_ids, timeline.state_ids
     mean_share = result.concession_share.mean(axis=0)
     return {
@@ -79,5 +83,7 @@ def replicate(
             sid: {iid: float(mean_share[s, i]) for i, iid in enumerate(issues)}
             for s, sid in enumerate(states)
         },
-        "mean_final_gap": {iid: float(result.final_gap[:, i].mean()) for i, iid in enumerate(issues)},
+        "mean_final_gap": {
+            iid: float(result.final_gap[:, i].mean()) for i, iid in enumerate(issues)
+        },
     }

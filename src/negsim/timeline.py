@@ -76,7 +76,9 @@ def compile_timeline(s: Scenario) -> Timeline:
     months = s.months
     states, issues = s.state_ids, s.issue_ids
     a, b = states
-    orientation = np.array([np.sign(s.issues[i].ideal[b].value - s.issues[i].ideal[a].value) for i in issues])
+    orientation = np.array(
+        [np.sign(s.issues[i].ideal[b].value - s.issues[i].ideal[a].value) for i in issues]
+    )
     historical = np.array([s.issues[i].kind == "historical" for i in issues])
     drivers = np.zeros((len(DRIVER_NAMES), months, len(states)))
     for d, name in enumerate(DRIVER_NAMES):
@@ -89,5 +91,7 @@ def compile_timeline(s: Scenario) -> Timeline:
             (resolve_path(s, ch.path, for_event=True), *ch.operation) for ch in ev.changes
         )
         moves = tuple((states.index(m.state), issues.index(m.issue), m.share) for m in ev.moves)
-        timeline.events.setdefault(step, []).append(CompiledEvent(step, ev, ev.talks, changes, moves))
+        timeline.events.setdefault(step, []).append(
+            CompiledEvent(step, ev, ev.talks, changes, moves)
+        )
     return timeline
