@@ -169,3 +169,7 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+
+
+# Commands kept in modules of their own register themselves on `app` when imported.
+# (One import line per module, appended below.)
