@@ -3,11 +3,16 @@
 It calls the same rules (:mod:`negsim.dynamics`) and the same event code
 (:func:`negsim.runstate.apply_event`) as the Mesa model, in the same order, so a
 run's outcome does not depend on which engine ran it.
+
+A run that has agreed leaves the working arrays at once, as a Mesa model stops:
+later months and later dated events (a summit's concession, say) never touch
+it. Each run's numbers are computed elementwise, so they do not depend on which
+other runs share its batch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -16,6 +21,7 @@ from negsim.constants import DEFAULT_CONSTANTS, Constants
 from negsim.dynamics import (
     DRIVER_NAMES,
     MOTIVATION_NAMES,
+    DriverLevels,
     adjust_demands,
     assess,
     concession_targets,
@@ -48,9 +54,10 @@ class BatchResult:
 
 def shock_draws(seeds: np.ndarray, months: int) -> np.ndarray:
     """Each run's standard-normal shocks, [R, T, 2], drawn exactly as the Mesa model draws them."""
-    return np.stack(
-        [np.random.default_rng(int(seed)).standard_normal((months, 2)) for seed in seeds]
-    )
+    out = np.empty((len(seeds), months, 2))
+    for k, seed in enumerate(seeds):
+        np.random.default_rng(int(seed)).standard_normal((months, 2), out=out[k])
+    return out
 
 
 def apply_run_parameters(
@@ -88,6 +95,30 @@ def apply_run_parameters(
             state.shock_sd[:] = checked
 
 
+def _select(state: RunState, keep: np.ndarray) -> RunState:
+    """The rows of a batch run state that ``keep`` selects."""
+    return RunState(**{f.name: getattr(state, f.name)[keep] for f in fields(RunState)})
+
+
+def _driver_levels(
+    state: RunState, timeline: Timeline, step: int, first_hold: np.ndarray
+) -> DriverLevels:
+    """``state.drivers_at(timeline, step)``, without a gather while no run's driver is held.
+
+    ``first_hold`` is the earliest hold step of each driver over the batch.
+    """
+    levels = []
+    for d in range(len(DRIVER_NAMES)):
+        series, scale, hold = (
+            timeline.drivers[d],
+            state.driver_scale[:, d, None],
+            state.driver_hold[:, d],
+        )
+        at = step if first_hold[d] >= step else np.minimum(step, hold)
+        levels.append(series[at] * scale)
+    return DriverLevels(*levels)
+
+
 def run_batch(
     scenario: Scenario,
     seeds: np.ndarray,
@@ -106,11 +137,14 @@ def run_batch(
     state = initial_state(scenario, timeline, (runs,))
     if values:
         apply_run_parameters(scenario, timeline, state, values)
-    draws = shock_draws(seeds, months)
+    ideal = state.ideal.copy()
+    first_hold = state.driver_hold.min(axis=0)
+    # Month-major shocks, so each month's draws for the live runs are one contiguous row.
+    draws = np.ascontiguousarray(shock_draws(seeds, months).transpose(1, 0, 2))
     n_issues = len(timeline.issue_ids)
-    done = np.zeros(runs, dtype=bool)
     agreement_step = np.full(runs, -1)
     final_gap = np.zeros((runs, n_issues))
+    final_demand = state.demand.copy()
     traces = {}
     if record:
         traces = {
@@ -119,11 +153,15 @@ def run_batch(
             "willingness_trace": np.full((runs, last, 2), np.nan),
             "effective_historical_trace": np.full((runs, last, 2), np.nan),
         }
+    # Runs that have agreed leave the working set: like a Mesa model that has stopped, they
+    # see no later month and no later event. ``live`` maps working rows to run indices.
+    live = np.arange(runs)
+    gaps = np.zeros((runs, n_issues))
     for t in range(last):
         for event in timeline.events.get(t, []):
             apply_event(state, event, timeline)
-        levels = state.drivers_at(timeline, t)
-        shock = state.shock_sd[:, None] * draws[:, t, :]
+        levels = _driver_levels(state, timeline, t, first_hold)
+        shock = state.shock_sd[:, None] * (draws[t] if len(live) == runs else draws[t, live])
         judged = assess(
             state.motivations_of(), levels, state.salience, timeline.historical, shock, constants
         )
@@ -137,29 +175,37 @@ def run_batch(
             cap,
             constants,
         )
-        moved = adjust_demands(state.demand, target, state.talks_active[:, None, None], constants)
-        state.demand = np.where(done[:, None, None], state.demand, moved)
+        state.demand = adjust_demands(
+            state.demand, target, state.talks_active[:, None, None], constants
+        )
         gaps = issue_gaps(state.demand[:, 0], state.demand[:, 1], timeline.orientation)
-        live = ~done
-        final_gap[live] = gaps[live]
         if record:
-            traces["gap_trace"][live, t] = gaps[live]
-            traces["drive_trace"][live, t] = judged.drive[live]
-            traces["willingness_trace"][live, t] = judged.willingness[live]
+            traces["gap_trace"][live, t] = gaps
+            traces["drive_trace"][live, t] = judged.drive
+            traces["willingness_trace"][live, t] = judged.willingness
             hist = np.sum(np.where(timeline.historical, judged.effective_salience, 0.0), axis=-1)
-            traces["effective_historical_trace"][live, t] = hist[live]
-        now = settled(gaps, state.talks_active, constants) & live
-        agreement_step[now] = t
-        done |= now
-        if done.all():
-            break
-    points = settlement_points(state.demand, done)
+            traces["effective_historical_trace"][live, t] = hist
+        now = settled(gaps, state.talks_active, constants)
+        if now.any():
+            ended = live[now]
+            agreement_step[ended] = t
+            final_gap[ended] = gaps[now]
+            final_demand[ended] = state.demand[now]
+            keep = ~now
+            live, gaps = live[keep], gaps[keep]
+            state = _select(state, keep)
+            if not len(live):
+                break
+    final_gap[live] = gaps
+    final_demand[live] = state.demand
+    done = agreement_step >= 0
+    points = settlement_points(final_demand, done)
     package = np.where(done[:, None], points[:, 0, :], np.nan)
     return BatchResult(
         agreed=done,
         agreement_step=agreement_step,
         package=package,
-        concession_share=concession_shares(state.ideal, points),
+        concession_share=concession_shares(ideal, points),
         final_gap=final_gap,
         **traces,
     )
