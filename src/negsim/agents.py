@@ -74,7 +74,13 @@ class StateAgent(Agent):
         felt = DriverLevels(*(level[self.index] for level in levels))
         shock = model.run_state.shock_sd * model.shock_draws[model.month_step, self.index]
         result = assess(
-            self.motivations, felt, self.salience, model.timeline.historical, shock, model.constants
+            self.motivations,
+            felt,
+            self.salience,
+            model.timeline.historical,
+            model.gaps,
+            shock,
+            model.constants,
         )
         self.drive = float(result.drive)
         self.resistance = float(result.resistance)

@@ -88,17 +88,19 @@ def drive_to_settle(m: Motivations, d: DriverLevels, c: Constants) -> Array:
     )
 
 
-def domestic_resistance(m: Motivations, historical_weight: ArrayLike, c: Constants) -> Array:
+def domestic_resistance(m: Motivations, historical_burden: ArrayLike, c: Constants) -> Array:
     """Resistance to concessions: audience cost, damped by leader autonomy.
 
-    The weight the state still gives historical issues amplifies it: emotional
-    issues are what a domestic audience punishes a leader for yielding on.
+    The historical burden (the weight the state still gives historical issues,
+    times how far apart the sides remain on them) amplifies it: emotional issues
+    left open are what a domestic audience punishes a leader for yielding on, and a
+    partner's gesture on them (an apology, an admission) relieves it.
     """
     return (
         c.resistance_weight
         * np.asarray(m.audience_cost)
         * (1.0 - np.asarray(m.leader_autonomy))
-        * (1.0 + np.asarray(historical_weight))
+        * (1.0 + np.asarray(historical_burden))
     )
 
 
@@ -107,14 +109,19 @@ def assess(
     d: DriverLevels,
     salience: ArrayLike,
     historical: ArrayLike,
+    gaps: ArrayLike,
     shock: ArrayLike,
     c: Constants,
 ) -> Assessment:
-    """Drive, resistance and their balance (willingness) for one month."""
+    """Drive, resistance and their balance (willingness) for one month.
+
+    ``gaps`` are the issue gaps as the month opens (after its events).
+    """
     eff = effective_salience(salience, historical, d.us_pressure, c)
-    historical_weight = np.sum(np.where(historical, eff, 0.0), axis=-1)
+    open_gaps = np.asarray(gaps)[..., None, :] if np.ndim(eff) > np.ndim(gaps) else gaps
+    burden = np.sum(np.where(historical, eff * open_gaps, 0.0), axis=-1)
     drive = drive_to_settle(m, d, c)
-    resistance = domestic_resistance(m, historical_weight, c)
+    resistance = domestic_resistance(m, burden, c)
     return Assessment(drive, resistance, drive - resistance + shock, eff)
 
 

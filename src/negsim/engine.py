@@ -162,8 +162,15 @@ def run_batch(
             apply_event(state, event, timeline)
         levels = _driver_levels(state, timeline, t, first_hold)
         shock = state.shock_sd[:, None] * (draws[t] if len(live) == runs else draws[t, live])
+        opening = issue_gaps(state.demand[:, 0], state.demand[:, 1], timeline.orientation)
         judged = assess(
-            state.motivations_of(), levels, state.salience, timeline.historical, shock, constants
+            state.motivations_of(),
+            levels,
+            state.salience,
+            timeline.historical,
+            opening,
+            shock,
+            constants,
         )
         partner_ideal = state.ideal[:, ::-1, :]
         cap = reciprocity_cap(state.demand[:, ::-1, :], partner_ideal, state.ideal, constants)

@@ -85,6 +85,10 @@ class NegotiationModel(Model):
         self.month_step = self.steps - 1
         for event in self.timeline.events.get(self.month_step, []):
             apply_event(self.run_state, event, self.timeline)
+        demand = self.run_state.demand
+        self.gaps = issue_gaps(
+            demand[0], demand[1], self.timeline.orientation
+        )  # as the month opens
         self.agents.shuffle_do("assess")
         self.agents.shuffle_do("negotiate")
         demand = self.run_state.demand
