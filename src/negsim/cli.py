@@ -173,3 +173,4 @@ def main() -> None:
 
 # Commands kept in modules of their own register themselves on `app` when imported.
 # (One import line per module, appended below.)
+from negsim import app_cli  # noqa: E402, F401

@@ -1,0 +1,452 @@
+"""The seminar app: a Mesa SolaraViz page to step a scenario month by month and move its levers.
+
+Run it with ``negsim app [SCENARIO]`` (or ``solara run negsim.app:page``). The page has
+
+* a scenario picker over the shipped scenarios (whatever :func:`shipped_scenarios` finds);
+* the levers a seminar argues about, as sliders: the U.S.-pressure multiplier
+  (``drivers.us_pressure.scale``), and for each of the scenario's two states (side A and
+  side B, labelled with their names) economic need, audience cost, leader autonomy, leader
+  disposition and fear of exclusion; a seed (the same as ``negsim run --seed``);
+* SolaraViz's own Step / Play / Reset (levers take effect on Reset, as in every Mesa app);
+* live convergence curves (:func:`negsim.plotting.convergence_figure`) and a status panel.
+
+The levers become :func:`load_scenario` overrides; the model is :class:`NegotiationModel`.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import threading
+from typing import Any
+
+# Classrooms and CI: no telemetry. Must be set before solara is imported.
+os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+
+import solara
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
+from negsim.catalog import find_scenario, shipped_scenarios
+from negsim.model import NegotiationModel
+from negsim.outcome import summarize
+from negsim.scenario import Scenario, ScenarioError, load_scenario
+from negsim.simulation import replication_seed
+
+SCENARIO_ENV = "NEGSIM_APP_SCENARIO"
+DEFAULT_SCENARIO = "rok_japan_1951_1965"
+
+#: The per-state levers, in slider order: (motivation, label).
+STATE_LEVERS: tuple[tuple[str, str], ...] = (
+    ("economic_need", "economic need"),
+    ("audience_cost", "audience cost"),
+    ("leader_autonomy", "leader autonomy"),
+    ("leader_disposition", "leader disposition"),
+    ("fear_of_exclusion", "fear of exclusion"),
+)
+SIDES = ("a", "b")
+US_PRESSURE_MAX = 2.0
+SEED_MAX = 99
+
+_PYPLOT = threading.Lock()  # pyplot's figure registry is shared by every session's thread
+
+
+def scenario_names() -> list[str]:
+    """The shipped scenarios the picker offers, by name."""
+    return [p.stem for p in shipped_scenarios()]
+
+
+def initial_scenario(names: list[str] | None = None) -> str:
+    """The scenario the page opens on: ``$NEGSIM_APP_SCENARIO``, the 1965 case, or the first."""
+    names = scenario_names() if names is None else names
+    wanted = os.environ.get(SCENARIO_ENV)
+    if wanted:
+        return wanted
+    if DEFAULT_SCENARIO in names or not names:
+        return DEFAULT_SCENARIO
+    return names[0]
+
+
+def lever_name(side: str, motivation: str) -> str:
+    """The model parameter of a per-state lever, e.g. ``side_a_audience_cost``."""
+    return f"side_{side}_{motivation}"
+
+
+def lever_overrides(spec: Scenario, levers: dict[str, float | None]) -> dict[str, float]:
+    """Turn lever values (``us_pressure``, ``side_a_economic_need``, ...) into override paths.
+
+    A lever left at ``None`` keeps the scenario's calibrated value.
+    """
+    out: dict[str, float] = {}
+    if levers.get("us_pressure") is not None:
+        out["drivers.us_pressure.scale"] = float(levers["us_pressure"])
+    for side, sid in zip(SIDES, spec.state_ids, strict=True):
+        for motivation, _ in STATE_LEVERS:
+            value = levers.get(lever_name(side, motivation))
+            if value is not None:
+                out[f"states.{sid}.{motivation}"] = float(value)
+    return out
+
+
+def calibrated_levers(spec: Scenario) -> dict[str, float]:
+    """The levers at the scenario's own (historical) values."""
+    driver = spec.drivers.get("us_pressure")
+    levers = {"us_pressure": driver.scale.value if driver is not None else 1.0}
+    for side, sid in zip(SIDES, spec.state_ids, strict=True):
+        for motivation, _ in STATE_LEVERS:
+            levers[lever_name(side, motivation)] = getattr(spec.states[sid], motivation).value
+    return levers
+
+
+class SeminarModel(NegotiationModel):
+    """:class:`NegotiationModel` built from a shipped scenario's name and the seminar's levers.
+
+    Every lever defaults to ``None``: the scenario's calibrated value. ``seed`` is the
+    master seed of ``negsim run --seed`` (the run is that command's first replication).
+    """
+
+    def __init__(
+        self,
+        scenario_name: str = DEFAULT_SCENARIO,
+        us_pressure: float | None = None,
+        side_a_economic_need: float | None = None,
+        side_a_audience_cost: float | None = None,
+        side_a_leader_autonomy: float | None = None,
+        side_a_leader_disposition: float | None = None,
+        side_a_fear_of_exclusion: float | None = None,
+        side_b_economic_need: float | None = None,
+        side_b_audience_cost: float | None = None,
+        side_b_leader_autonomy: float | None = None,
+        side_b_leader_disposition: float | None = None,
+        side_b_fear_of_exclusion: float | None = None,
+        seed: int = 0,
+    ):
+        levers = {k: v for k, v in locals().items() if k == "us_pressure" or k.startswith("side_")}
+        path = find_scenario(scenario_name)
+        base = load_scenario(path)
+        spec = (
+            load_scenario(path, lever_overrides(base, levers))
+            if any(v is not None for v in levers.values())
+            else base
+        )
+        self.scenario_name = scenario_name
+        self.seed = int(seed)
+        super().__init__(spec, rng=replication_seed(self.seed, 0))
+        self.levers = calibrated_levers(spec)
+        self.historical_levers = calibrated_levers(base)
+
+    def step(self) -> None:
+        """One month; nothing once the run is over (agreement reached or the end month passed)."""
+        if self.running:
+            super().step()
+
+    @property
+    def started(self) -> bool:
+        """Whether at least one month has been simulated."""
+        return self.agreement_step is not None or len(self.datacollector.model_vars["date"]) > 0
+
+    def series(self):
+        """The monthly series so far; before the first step, one row for the starting point."""
+        import pandas as pd
+
+        if self.started:
+            return self.datacollector.get_model_vars_dataframe()
+        row: dict[str, Any] = {
+            "date": self.spec.start[:7],
+            "talks_active": bool(self.run_state.talks_active),
+        }
+        for i, iid in enumerate(self.timeline.issue_ids):
+            row[f"gap_{iid}"] = float(self.gaps[i])
+        return pd.DataFrame([row])
+
+    def summary(self) -> dict[str, Any]:
+        """The run so far, as ``negsim run`` summarizes it (package, concession shares)."""
+        return summarize(
+            self.spec,
+            self.timeline,
+            self.agreement_step,
+            self.run_state.ideal,
+            self.run_state.demand,
+            self.gaps,
+            self.seed,
+        )
+
+    @property
+    def finished(self) -> bool:
+        """Agreement reached, or the last month simulated."""
+        return not self.running
+
+
+def model_params(spec: Scenario, scenario_name: str) -> dict[str, Any]:
+    """SolaraViz's controls for one scenario: sliders at its calibrated values."""
+    levers = calibrated_levers(spec)
+    params: dict[str, Any] = {
+        "scenario_name": scenario_name,  # fixed: the picker above SolaraViz chooses it
+        "us_pressure": {
+            "type": "SliderFloat",
+            "value": levers["us_pressure"],
+            "label": "U.S. pressure (× historical; 0 = none)",
+            "min": 0.0,
+            "max": max(US_PRESSURE_MAX, levers["us_pressure"]),
+            "step": 0.1,
+        },
+        "seed": {
+            "type": "SliderInt",
+            "value": 0,
+            "label": "Seed (as negsim run --seed)",
+            "min": 0,
+            "max": SEED_MAX,
+            "step": 1,
+        },
+    }
+    for side, sid in zip(SIDES, spec.state_ids, strict=True):
+        for motivation, words in STATE_LEVERS:
+            params[lever_name(side, motivation)] = {
+                "type": "SliderFloat",
+                "value": levers[lever_name(side, motivation)],
+                "label": f"Side {side.upper()} · {sid}: {words}",
+                "min": 0.0,
+                "max": 1.0,
+                "step": 0.05,
+            }
+    return params
+
+
+# ---------------------------------------------------------------------------------------------
+# The page's own components (each takes the model, like Mesa's plot components).
+
+
+def convergence_png(model: SeminarModel, dpi: int = 80) -> bytes:
+    """The convergence figure of the run so far, as PNG bytes."""
+    import matplotlib.pyplot as plt
+
+    from negsim.plotting import convergence_figure
+
+    summary = {"agreement": model.agreement_step is not None}
+    if model.agreement_step is not None:
+        summary["agreement_date"] = model.timeline.month_label(model.agreement_step)
+    with _PYPLOT:
+        fig = convergence_figure(model.spec, model.series(), summary)
+        try:
+            fig.axes[0].set_title(f"{model.spec.title}: {verdict(model)}")
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=dpi)
+        finally:
+            plt.close(fig)
+    return buf.getvalue()
+
+
+def current_date(model: SeminarModel) -> str:
+    """The month last simulated (the start month before the first step)."""
+    return model.date if model.started else model.spec.start[:7]
+
+
+def verdict(model: SeminarModel) -> str:
+    """One line: where the run stands."""
+    if model.agreement_step is not None:
+        return f"agreement {model.timeline.month_label(model.agreement_step)}"
+    if not model.started:
+        return f"ready at {current_date(model)} (press Step or Play)"
+    if model.finished:
+        return f"no agreement by {model.date} (end of the run)"
+    talks = "talks active" if model.run_state.talks_active else "talks suspended"
+    return f"no agreement yet, {model.date}, {talks}"
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text))
+
+
+def _was(model: SeminarModel, key: str) -> str:
+    """``(history 0.50)`` after a lever moved away from the scenario's value."""
+    now, then = model.levers[key], model.historical_levers[key]
+    return "" if abs(now - then) < 1e-9 else f" <i>(history {then:.2f})</i>"
+
+
+def _share(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def status_html(model: SeminarModel) -> str:
+    """The status panel's content (HTML built only from escaped text)."""
+    spec, timeline = model.spec, model.timeline
+    started = model.started
+    talks = bool(model.run_state.talks_active)
+    parts = [
+        '<div class="negsim-status">',
+        f'<div><b>Date:</b> <span data-testid="negsim-date">{_e(current_date(model))}</span>'
+        f" &nbsp; <b>Talks:</b> "
+        f'<span data-testid="negsim-talks">{"active" if talks else "suspended"}</span></div>',
+    ]
+    if model.agreement_step is not None:
+        agreed = timeline.month_label(model.agreement_step)
+        state = f"Agreement reached: {agreed}"
+    elif model.finished:
+        state = f"No agreement by {model.date} (end of the run)"
+    else:
+        state = "No agreement yet"
+    parts.append(f'<div style="font-size:1.2em"><b data-testid="negsim-outcome">{_e(state)}</b>')
+    outcome = spec.historical_outcome
+    if outcome is not None:
+        parts.append(f" &nbsp;<i>(history: {_e(outcome.label)}, {_e(outcome.date[:7])})</i>")
+    parts.append("</div>")
+
+    us = model.levers["us_pressure"]
+    parts.append(
+        f'<div><b>Levers in this run:</b> <span data-testid="negsim-us">U.S. pressure '
+        f"×{us:.1f}</span>{_was(model, 'us_pressure')}, seed {model.seed}. "
+        "<i>Move a slider, then press Reset to apply it.</i></div>"
+    )
+    parts.append('<table class="negsim-sides"><tr><th>side</th><th>state</th>')
+    parts.append("<th>drive to settle</th><th>domestic resistance</th>")
+    parts.append("".join(f"<th>{_e(words)}</th>" for _, words in STATE_LEVERS) + "</tr>")
+    for side, agent in zip(SIDES, model.states, strict=True):
+        drive = f"{agent.drive:.2f}" if started else "–"
+        resistance = f"{agent.resistance:.2f}" if started else "–"
+        parts.append(
+            f"<tr><td>{side.upper()}</td><td>{_e(agent.state_id)} ({_e(agent.name)})</td>"
+            f'<td data-testid="negsim-drive-{side}">{drive}</td>'
+            f'<td data-testid="negsim-resistance-{side}">{resistance}</td>'
+        )
+        for motivation, _ in STATE_LEVERS:
+            key = lever_name(side, motivation)
+            parts.append(f"<td>{model.levers[key]:.2f}{_was(model, key)}</td>")
+        parts.append("</tr>")
+    parts.append(
+        "</table><div><small>Lever values are the states' motivations at the start "
+        "(0 to 1); history's value is shown where a lever was moved.</small></div>"
+    )
+
+    latest = [
+        e.event
+        for step, events in sorted(timeline.events.items())
+        if started and step <= model.month_step
+        for e in events
+    ]
+    if latest:
+        last = latest[-1]
+        parts.append(f"<div><b>Latest event:</b> {_e(last.date)} {_e(last.label)}</div>")
+
+    if started:
+        summary = model.summary()
+        a, b = timeline.state_ids
+        if summary["agreement"]:
+            parts.append("<div><b>The package, in each issue's words:</b></div>")
+        else:
+            parts.append("<div><b>Where each side stands so far:</b></div>")
+        head = "package" if summary["agreement"] else "remaining gap"
+        parts.append(
+            f'<table class="negsim-package" data-testid="negsim-package"><tr><th>issue</th>'
+            f"<th>{head}</th><th>{_e(a)} conceded</th><th>{_e(b)} conceded</th></tr>"
+        )
+        for iid in timeline.issue_ids:
+            if summary["agreement"]:
+                what = summary["package"][iid]["wording"]
+            else:
+                what = f"{summary['final_gap'][iid]:.2f} of the initial distance"
+            shares = summary["concession_share"]
+            parts.append(
+                f"<tr><td>{_e(spec.issues[iid].label)}</td><td>{_e(what)}</td>"
+                f"<td>{_share(shares[a][iid])}</td><td>{_share(shares[b][iid])}</td></tr>"
+            )
+        total = summary["total_concession"]
+        n = len(timeline.issue_ids)
+        parts.append(
+            f"<tr><td><i>mean over issues</i></td><td></td><td>{_share(total[a] / n)}</td>"
+            f"<td>{_share(total[b] / n)}</td></tr></table>"
+        )
+        parts.append(
+            "<div><small>Conceded: how far each side moved from its ideal, as a share of the "
+            "initial gap on the issue.</small></div>"
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+STATUS_CSS = """
+.negsim-status { font-size: 15px; line-height: 1.5; }
+.negsim-status table { border-collapse: collapse; margin: 6px 0; }
+.negsim-status th, .negsim-status td { border-bottom: 1px solid #ddd; padding: 2px 10px;
+  text-align: left; vertical-align: top; }
+"""
+
+
+@solara.component
+def ConvergencePlot(model: SeminarModel):
+    """Gap per issue against the date: suspensions shaded, events as they happen, history."""
+    update_counter.get()
+    png = solara.use_memo(
+        lambda: convergence_png(model), dependencies=[model, model.steps, update_counter.value]
+    )
+    solara.Image(png, width="100%", classes=["negsim-convergence"])
+
+
+@solara.component
+def StatusPanel(model: SeminarModel):
+    """Date, talks, each side's drive and resistance, and the package on agreement."""
+    update_counter.get()
+    solara.Style(STATUS_CSS)
+    solara.HTML(tag="div", unsafe_innerHTML=status_html(model), attributes={"id": "negsim-status"})
+
+
+@solara.component
+def ScenarioCard(names: list[str], model: SeminarModel, on_scenario, error: str | None):
+    """The picker, and which state is side A and which side B."""
+    spec = model.spec
+    with solara.Card("Scenario", margin=0):
+        solara.Select(
+            label="Scenario", values=names, value=model.scenario_name, on_value=on_scenario
+        )
+        a, b = spec.state_ids
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                f"<small>{_e(spec.title)} ({_e(spec.start[:7])} to {_e(spec.end[:7])})<br>"
+                f"<b>Side A</b> = {_e(a)} ({_e(spec.states[a].name)}); "
+                f"<b>Side B</b> = {_e(b)} ({_e(spec.states[b].name)}).<br>"
+                "Levers set each state's motivations at the start; dated events may "
+                "change them later. Press <b>Reset</b> to apply moved levers.</small>"
+            ),
+        )
+        if error:
+            solara.Error(error)
+
+
+@solara.component
+def Page():
+    """The seminar page: the picker, SolaraViz's controls and levers, the curves and the status."""
+    names = scenario_names()
+    first = solara.use_memo(lambda: SeminarModel(scenario_name=initial_scenario(names)), [])
+    model = solara.use_reactive(first)
+    error = solara.use_reactive(None)
+
+    def choose(name: str | None) -> None:
+        if not name or name == model.value.scenario_name:
+            return
+        try:
+            new = SeminarModel(scenario_name=name)
+        except (ScenarioError, OSError, ValueError) as exc:
+            error.set(f"cannot open {name}: {exc}")
+            return
+        error.set(None)
+        model.set(new)
+
+    current = model.value
+    with solara.Sidebar():
+        ScenarioCard(names, current, choose, error.value)
+    # Keyed on the scenario: picking another one rebuilds SolaraViz's controls (new labels,
+    # the new scenario's values) and its parameters for Reset.
+    SolaraViz(
+        model,
+        components=[],
+        model_params=model_params(current.spec, current.scenario_name),
+        name=f"negsim seminar — {current.spec.title}",
+        play_interval=50,
+    ).key(f"viz-{current.scenario_name}")
+    with solara.Column(style={"padding": "8px 16px", "max-width": "1100px"}):
+        ConvergencePlot(current)
+        StatusPanel(current)
+
+
+page = Page

@@ -1,0 +1,243 @@
+"""The seminar app without a browser: the model factory, the levers, and the page's components."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import ipyvuetify as v
+import ipywidgets
+import pytest
+import solara
+import solara.widgets
+import yaml
+from typer.testing import CliRunner
+
+from negsim import app as seminar
+from negsim import load_scenario, replication_seed, simulate
+from negsim.app import (
+    ConvergencePlot,
+    Page,
+    SeminarModel,
+    StatusPanel,
+    calibrated_levers,
+    lever_overrides,
+    model_params,
+    status_html,
+)
+from negsim.catalog import find_scenario, shipped_scenarios
+from negsim.cli import app as cli_app
+
+SCENARIO_NAME = "rok_japan_1951_1965"
+
+
+@pytest.fixture(scope="module")
+def finished_1965() -> SeminarModel:
+    model = SeminarModel(scenario_name=SCENARIO_NAME)
+    model.run()
+    return model
+
+
+@pytest.fixture
+def ab_scenario(tmp_path: Path) -> str:
+    """The 1965 case with other state ids (AAA, BBB), as a path the picker can be given."""
+    text = find_scenario(SCENARIO_NAME).read_text(encoding="utf-8")
+    doc = yaml.safe_load(text.replace("ROK", "AAA").replace("JPN", "BBB"))
+    doc["id"] = "ab_test"
+    doc["title"] = "A <b>test</b> & its states"
+    doc["states"]["AAA"]["name"] = "Side <script>alert(1)</script>"
+    doc["issues"]["amount"]["label"] = "<b>Amount</b>"
+    path = tmp_path / "ab_test.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return str(path)
+
+
+def status_text(rc) -> str:
+    html = rc.find(solara.widgets.HTML, attributes={"id": "negsim-status"})
+    return html.widget.unsafe_innerHTML
+
+
+def render_page():
+    """The page inside Solara's app layout (which holds the sidebar), as the server shows it."""
+    return solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+
+
+# --- the model factory -------------------------------------------------------------------------
+
+
+def test_levers_map_side_a_and_b_to_the_scenarios_two_states(ab_scenario):
+    spec = load_scenario(ab_scenario)
+    paths = lever_overrides(
+        spec, {"us_pressure": 0.0, "side_a_audience_cost": 0.9, "side_b_economic_need": 0.2}
+    )
+    a, b = spec.state_ids
+    assert paths == {
+        "drivers.us_pressure.scale": 0.0,
+        f"states.{a}.audience_cost": 0.9,
+        f"states.{b}.economic_need": 0.2,
+    }
+    model = SeminarModel(scenario_name=ab_scenario, side_a_audience_cost=0.9)
+    assert model.spec.states[a].audience_cost.value == 0.9
+    assert model.levers["side_a_audience_cost"] == 0.9
+    assert model.historical_levers["side_a_audience_cost"] == spec.states[a].audience_cost.value
+
+
+def test_default_run_is_negsim_run_with_the_same_seed(finished_1965):
+    spec = load_scenario(find_scenario(SCENARIO_NAME))
+    _, summary = simulate(spec, seed=replication_seed(0, 0))
+    assert summary["agreement"]
+    assert finished_1965.summary()["agreement_date"] == summary["agreement_date"]
+    assert finished_1965.summary()["package"] == summary["package"]
+
+
+def test_1965_closes_in_1965_with_us_pressure_and_not_without():
+    with_us = SeminarModel(scenario_name=SCENARIO_NAME)
+    with_us.run()
+    assert with_us.summary()["agreement_date"].startswith("1965")
+    without = SeminarModel(scenario_name=SCENARIO_NAME, us_pressure=0.0)
+    without.run()
+    assert without.agreement_step is None
+    assert without.date == without.spec.end[:7]
+
+
+def test_stepping_after_the_run_is_over_changes_nothing(finished_1965):
+    step, package = finished_1965.agreement_step, finished_1965.package.copy()
+    rows = len(finished_1965.datacollector.model_vars["date"])
+    finished_1965.step()
+    assert finished_1965.agreement_step == step
+    assert (finished_1965.package == package).all()
+    assert len(finished_1965.datacollector.model_vars["date"]) == rows
+
+
+def test_controls_are_labelled_with_the_scenarios_states_and_pass_mesas_check(ab_scenario):
+    from mesa.visualization.solara_viz import _check_model_params
+
+    model = SeminarModel(scenario_name=ab_scenario)
+    params = model_params(model.spec, ab_scenario)
+    _check_model_params(model, params)  # Mesa's own check that Reset can rebuild the model
+    a, b = model.spec.state_ids
+    assert params["side_a_audience_cost"]["label"] == f"Side A · {a}: audience cost"
+    assert params["side_b_fear_of_exclusion"]["label"] == f"Side B · {b}: fear of exclusion"
+    levers = calibrated_levers(model.spec)
+    assert all(params[k]["value"] == levers[k] for k in levers)
+    # Reset rebuilds the model from these values: the same run as the scenario's own.
+    values = {k: p["value"] if isinstance(p, dict) else p for k, p in params.items()}
+    rebuilt = SeminarModel(**values)
+    assert rebuilt.levers == model.levers
+
+
+# --- the page's components ---------------------------------------------------------------------
+
+
+def test_status_panel_before_and_after_agreement(finished_1965):
+    fresh = SeminarModel(scenario_name=SCENARIO_NAME)
+    _, rc = solara.render(StatusPanel(fresh), handle_error=False)
+    text = status_text(rc)
+    assert 'data-testid="negsim-date">1951-10<' in text
+    assert "No agreement yet" in text
+    assert "Republic of Korea" in text and "Japan" in text
+
+    _, rc = solara.render(StatusPanel(finished_1965), handle_error=False)
+    text = status_text(rc)
+    agreed = finished_1965.summary()["agreement_date"]
+    assert f"Agreement reached: {agreed}" in text
+    assert "The package, in each issue's words" in text
+    assert "US$ millions" in text  # the amount, in its own units
+    assert "ROK conceded" in text and "JPN conceded" in text
+    assert "history: Treaty on Basic Relations signed, 1965-06" in text
+
+
+def test_status_escapes_the_scenarios_text(ab_scenario):
+    model = SeminarModel(scenario_name=ab_scenario)
+    model.run()
+    text = status_html(model)
+    assert "AAA" in text and "BBB" in text
+    assert "&lt;script&gt;" in text and "&lt;b&gt;Amount" in text
+    assert "<script" not in text and "<b>Amount" not in text
+
+
+def test_convergence_plot_is_a_png_that_follows_the_run():
+    model = SeminarModel(scenario_name=SCENARIO_NAME)
+    _, rc = solara.render(ConvergencePlot(model), handle_error=False)
+    image = rc.find(ipywidgets.Image).widget
+    first = bytes(image.value)
+    assert first.startswith(b"\x89PNG")
+    model.run_for(24)
+    seminar.update_counter.value += 1  # what Mesa's Step does after stepping
+    assert bytes(image.value) != first
+
+
+def test_page_steps_resets_and_picks_a_scenario(monkeypatch, ab_scenario):
+    names = [p.stem for p in shipped_scenarios()]
+    assert SCENARIO_NAME in names
+    monkeypatch.setattr(seminar, "scenario_names", lambda: [*names, ab_scenario])
+    monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
+    _, rc = render_page()
+
+    picker = rc.find(v.Select, label="Scenario").widget
+    assert picker.v_model == SCENARIO_NAME
+    assert picker.items == [*names, ab_scenario]  # whatever the scenarios folder holds
+
+    assert 'negsim-date">1951-10<' in status_text(rc)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    text = status_text(rc)
+    assert 'negsim-date">1951-11<' in text
+    assert 'negsim-drive-a">–<' not in text  # drive and resistance are shown once stepped
+
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert 'negsim-date">1951-10<' in status_text(rc)
+
+    picker.v_model = ab_scenario
+    spec = load_scenario(ab_scenario)
+    a, _ = spec.state_ids
+    rc.find(v.Slider, label=f"Side A · {a}: economic need").assert_single()
+    assert not rc.find(v.Slider, label="Side A · ROK: economic need")
+    assert f'negsim-date">{spec.start[:7]}<' in status_text(rc)
+
+
+def test_page_reports_a_scenario_that_cannot_be_read(monkeypatch, tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("id: broken\ntitle: [unclosed\n", encoding="utf-8")
+    monkeypatch.setattr(seminar, "scenario_names", lambda: [SCENARIO_NAME, str(bad)])
+    monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
+    _, rc = render_page()
+    rc.find(v.Select, label="Scenario").widget.v_model = str(bad)
+    rc.find(v.Alert).assert_single()
+    assert "malformed YAML" in rc.find(v.Alert).widget.children[0]
+    assert 'negsim-date">1951-10<' in status_text(rc)  # the 1965 case stays on screen
+
+
+def test_page_opens_on_the_scenario_negsim_app_was_given(monkeypatch, ab_scenario):
+    monkeypatch.setenv(seminar.SCENARIO_ENV, ab_scenario)
+    _, rc = render_page()
+    assert rc.find(v.Select, label="Scenario").widget.v_model == ab_scenario
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def test_negsim_app_serves_on_loopback_offline(monkeypatch):
+    import solara.__main__
+
+    calls = []
+    monkeypatch.setattr(
+        solara.__main__.run, "main", lambda args, **kw: calls.append(args), raising=False
+    )
+    for key in (seminar.SCENARIO_ENV, "SOLARA_TELEMETRY_MIXPANEL_ENABLE", "MPLBACKEND"):
+        monkeypatch.setenv(key, "unset")  # restored after the test; the command sets them
+    result = CliRunner().invoke(cli_app, ["app", SCENARIO_NAME, "--port", "8801"])
+    assert result.exit_code == 0, result.output
+    (args,) = calls
+    assert args[0] == "negsim.app:page"
+    assert args[args.index("--host") + 1] == "127.0.0.1"
+    assert args[args.index("--port") + 1] == "8801"
+    assert "--no-open" in args and "--no-check-version" in args  # no browser, no PyPI check
+    assert os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert os.environ[seminar.SCENARIO_ENV] == SCENARIO_NAME
+
+
+def test_negsim_app_refuses_an_unknown_scenario():
+    result = CliRunner().invoke(cli_app, ["app", "no_such_scenario"])
+    assert result.exit_code == 2
+    assert "no_such_scenario" in result.output
