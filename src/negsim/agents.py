@@ -13,6 +13,7 @@ from negsim.dynamics import (
     adjust_demands,
     assess,
     concession_targets,
+    leader_override,
     reciprocity_cap,
 )
 
@@ -87,13 +88,20 @@ class StateAgent(Agent):
         self.willingness = float(result.willingness)
         # The target is fixed now, from demands as they stood at the start of the month,
         # so the order in which the two states then move does not matter.
-        cap = reciprocity_cap(self.partner.demand, self.partner.ideal, self.ideal, model.constants)
+        cap = reciprocity_cap(
+            self.partner.demand,
+            self.partner.ideal,
+            self.ideal,
+            self.motivations.leader_disposition,
+            model.constants,
+        )
         self._target = concession_targets(
             self.ideal,
             self.partner.ideal,
             result.willingness,
             result.effective_salience,
             cap,
+            leader_override(self.motivations),
             model.constants,
         )
 

@@ -126,16 +126,34 @@ def assess(
 
 
 def reciprocity_cap(
-    partner_demand: ArrayLike, partner_ideal: ArrayLike, ideal: ArrayLike, c: Constants
+    partner_demand: ArrayLike,
+    partner_ideal: ArrayLike,
+    ideal: ArrayLike,
+    leader_disposition: ArrayLike,
+    c: Constants,
 ) -> Array:
     """The furthest a state will go on any issue: its partner's mean concession plus a margin.
 
-    No one bargains against itself: a state's concessions run at most
-    ``reciprocity_margin`` ahead of what its partner has conceded overall, so an
-    eager state cannot close a deal alone, and a partner's retreat pulls it back.
+    No one bargains against itself: a state's concessions run at most a margin
+    ahead of what its partner has conceded overall, so an eager state cannot close
+    a deal alone, and a partner's retreat pulls it back. The margin grows with the
+    leader's disposition (``reciprocity_margin`` at 0.5, twice that at 1): a leader
+    bent on a deal goes out on a limb, as Kim Jong-il did in 2002.
     """
     partner_levels = np.clip(concession_share(partner_ideal, ideal, partner_demand), 0.0, 1.0)
-    return np.mean(partner_levels, axis=-1) + c.reciprocity_margin
+    margin = c.reciprocity_margin * 2.0 * np.asarray(leader_disposition)
+    return np.mean(partner_levels, axis=-1) + margin
+
+
+def leader_override(m: Motivations) -> Array:
+    """How far a leader can set aside even salient issues: autonomy x eagerness above neutral.
+
+    Zero for a neutral or reluctant leader; up to ``leader_autonomy`` for one wholly
+    bent on a deal. "Kim Jong-il's single comment on the abduction issue seemed to
+    have immediately solved the issue" (article, Scenario 2).
+    """
+    eagerness = np.clip(2.0 * np.asarray(m.leader_disposition) - 1.0, 0.0, 1.0)
+    return np.asarray(m.leader_autonomy) * eagerness
 
 
 def concession_targets(
@@ -144,6 +162,7 @@ def concession_targets(
     willingness: ArrayLike,
     effective_salience: ArrayLike,
     cap: ArrayLike,
+    override: ArrayLike,
     c: Constants,
 ) -> Array:
     """Where a state would settle on each issue, given its willingness.
@@ -152,8 +171,10 @@ def concession_targets(
     willingness; on each issue a state goes at most ``1 - salience`` of the way (it
     yields most where it cares least), and never beyond its reciprocity cap. With no
     positive willingness its target is its ideal, so its demands drift back home.
+    A personalist leader's ``override`` (see :func:`leader_override`) loosens the
+    hold salience has on him.
     """
-    flexibility = 1.0 - np.asarray(effective_salience)
+    flexibility = 1.0 - np.asarray(effective_salience) * (1.0 - np.asarray(override)[..., None])
     readiness = -np.expm1(-c.reach * np.maximum(np.asarray(willingness, dtype=float), 0.0))
     reach = np.minimum(flexibility * readiness[..., None], np.asarray(cap)[..., None])
     ideal = np.asarray(ideal, dtype=float)

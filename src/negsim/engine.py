@@ -26,6 +26,7 @@ from negsim.dynamics import (
     assess,
     concession_targets,
     issue_gaps,
+    leader_override,
     reciprocity_cap,
     set_salience,
     settled,
@@ -163,8 +164,9 @@ def run_batch(
         levels = _driver_levels(state, timeline, t, first_hold)
         shock = state.shock_sd[:, None] * (draws[t] if len(live) == runs else draws[t, live])
         opening = issue_gaps(state.demand[:, 0], state.demand[:, 1], timeline.orientation)
+        motives = state.motivations_of()
         judged = assess(
-            state.motivations_of(),
+            motives,
             levels,
             state.salience,
             timeline.historical,
@@ -173,13 +175,20 @@ def run_batch(
             constants,
         )
         partner_ideal = state.ideal[:, ::-1, :]
-        cap = reciprocity_cap(state.demand[:, ::-1, :], partner_ideal, state.ideal, constants)
+        cap = reciprocity_cap(
+            state.demand[:, ::-1, :],
+            partner_ideal,
+            state.ideal,
+            motives.leader_disposition,
+            constants,
+        )
         target = concession_targets(
             state.ideal,
             partner_ideal,
             judged.willingness,
             judged.effective_salience,
             cap,
+            leader_override(motives),
             constants,
         )
         state.demand = adjust_demands(
