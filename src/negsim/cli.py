@@ -174,3 +174,4 @@ def main() -> None:
 # Commands kept in modules of their own register themselves on `app` when imported.
 # (One import line per module, appended below.)
 from negsim import app_cli  # noqa: E402, F401
+from negsim import sweep_cli as sweep_cli  # noqa: E402

@@ -1,0 +1,601 @@
+"""Sweeps: an experiment's runs, in chunks, on local processes or a Dask cluster.
+
+The results directory is a Parquet dataset, one file per chunk, plus a manifest::
+
+    RESULTS/
+      _manifest.json          experiment, master seed, design size, chunking, constants, versions
+      chunk-000000.parquet    runs 0 .. chunk_size - 1
+      chunk-000001.parquet    runs chunk_size .. 2 * chunk_size - 1
+      ...
+
+``pandas.read_parquet(RESULTS)`` reads every chunk (files whose names start with
+``_`` or ``.`` are not part of the dataset). Each chunk file is written to a
+temporary name and renamed, so a chunk is on disk whole or not at all: an
+interrupted sweep resumes by running only the chunks that are missing.
+
+Run ``i`` is design point ``i // replications``, replication ``i % replications``,
+with seed ``replication_seed(master_seed, i)``: its result does not depend on the
+engine, the chunk size, the number of workers or the executor.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from negsim.constants import DEFAULT_CONSTANTS, Constants
+from negsim.experiment import Plan
+from negsim.scenario import Scenario, ScenarioError
+from negsim.timeline import Timeline
+
+MANIFEST = "_manifest.json"
+CHUNK_RE = re.compile(r"^chunk-(\d{6,})\.parquet$")
+ENGINES = ("batch", "mesa")
+# Fields of the manifest that must match for --resume to continue a sweep.
+IDENTITY = (
+    "experiment_id",
+    "fingerprint",
+    "master_seed",
+    "design_points",
+    "replications",
+    "total_runs",
+    "chunk_size",
+    "engine",
+    "constants",
+    "outcomes",
+    "parameters",
+)
+
+
+def chunk_name(index: int) -> str:
+    """The file name of chunk ``index``."""
+    return f"chunk-{index:06d}.parquet"
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """One chunk's work: everything a worker (local or remote) needs, and nothing on disk."""
+
+    index: int
+    first: int
+    stop: int
+    key: str  # the plan's fingerprint: workers cache the compiled scenario by it
+    scenario_name: str
+    scenario_document: dict[str, Any]
+    values: dict[str, np.ndarray]  # path -> value of each run of the chunk
+    points: np.ndarray  # design point of each run
+    replications: int
+    master_seed: int
+    engine: str
+    until: str | None
+    outcomes: tuple[str, ...]
+    constants: Constants = DEFAULT_CONSTANTS
+
+    @property
+    def runs(self) -> int:
+        """Number of runs in the chunk."""
+        return self.stop - self.first
+
+
+_CACHE: dict[str, tuple[Scenario, Timeline]] = {}
+
+
+def _compiled(task: ChunkTask) -> tuple[Scenario, Timeline]:
+    from negsim.scenario import scenario_from_dict
+    from negsim.timeline import compile_timeline
+
+    if task.key not in _CACHE:
+        scenario = scenario_from_dict(task.scenario_document, task.scenario_name)
+        _CACHE.clear()
+        _CACHE[task.key] = (scenario, compile_timeline(scenario))
+    return _CACHE[task.key]
+
+
+@dataclass
+class Outcomes:
+    """A chunk's outcomes as arrays over runs (what both engines produce)."""
+
+    agreement_step: np.ndarray  # [R] int, -1 for none
+    package: np.ndarray  # [R, I]
+    final_gap: np.ndarray  # [R, I]
+    concession_share: np.ndarray  # [R, S, I]
+
+
+def _run_batch_engine(task: ChunkTask, seeds: np.ndarray) -> Outcomes:
+    from negsim.engine import run_batch
+
+    scenario, timeline = _compiled(task)
+    result = run_batch(
+        scenario,
+        seeds,
+        task.values,
+        constants=task.constants,
+        until=task.until,
+        timeline=timeline,
+    )
+    return Outcomes(
+        result.agreement_step, result.package, result.final_gap, result.concession_share
+    )
+
+
+def _run_mesa_engine(task: ChunkTask, seeds: np.ndarray) -> Outcomes:
+    """The same runs through the Mesa model, one at a time (the reference; slow)."""
+    from negsim.model import NegotiationModel
+    from negsim.outcome import concession_shares, settlement_points
+    from negsim.parameters import apply_overrides
+    from negsim.scenario import scenario_from_dict
+
+    base, timeline = _compiled(task)
+    n_issues, n_states = len(timeline.issue_ids), len(timeline.state_ids)
+    out = Outcomes(
+        np.full(task.runs, -1),
+        np.full((task.runs, n_issues), np.nan),
+        np.zeros((task.runs, n_issues)),
+        np.zeros((task.runs, n_states, n_issues)),
+    )
+    scenario, last_point = base, None
+    for r in range(task.runs):
+        if task.points[r] != last_point:
+            overrides = [(p, _plain(v[r])) for p, v in task.values.items()]
+            doc = apply_overrides(task.scenario_document, overrides, task.scenario_name)
+            scenario = scenario_from_dict(doc, task.scenario_name)
+            last_point = task.points[r]
+        model = NegotiationModel(
+            scenario, rng=int(seeds[r]), constants=task.constants, until=task.until
+        )
+        model.run()
+        agreed = model.agreement_step is not None
+        points = settlement_points(model.run_state.demand, np.asarray(agreed))
+        out.concession_share[r] = concession_shares(model.run_state.ideal, points)
+        out.final_gap[r] = model.gaps
+        if agreed:
+            out.agreement_step[r] = model.agreement_step
+            out.package[r] = model.package
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def run_chunk(task: ChunkTask) -> pa.Table:
+    """Run one chunk and return its rows (one per run) as an Arrow table."""
+    from negsim.simulation import replication_seeds
+
+    _, timeline = _compiled(task)
+    seeds = replication_seeds(task.master_seed, task.runs, task.first)
+    engine = _run_mesa_engine if task.engine == "mesa" else _run_batch_engine
+    outcomes = engine(task, seeds)
+    return outcome_table(task, timeline, seeds, outcomes)
+
+
+def outcome_table(
+    task: ChunkTask, timeline: Timeline, seeds: np.ndarray, out: Outcomes
+) -> pa.Table:
+    """The chunk's columns: run, seed, point, replication, parameters, selected outcomes."""
+    runs = np.arange(task.first, task.stop, dtype=np.int64)
+    agreed = out.agreement_step >= 0
+    columns: dict[str, pa.Array] = {
+        "run": pa.array(runs),
+        "seed": pa.array(np.asarray(seeds, dtype=np.uint64)),
+        "point": pa.array(np.asarray(task.points, dtype=np.int64)),
+        "replication": pa.array(runs % task.replications),
+    }
+    for path, values in task.values.items():
+        if values.dtype == object:
+            columns[path] = pa.array(list(values), type=pa.string())
+        else:
+            columns[path] = pa.array(np.asarray(values, dtype=np.float64))
+    wanted = set(task.outcomes)
+    if "agreed" in wanted:
+        columns["agreed"] = pa.array(agreed)
+    if "agreement_date" in wanted:
+        labels = np.array([timeline.month_label(t) for t in range(timeline.months)], dtype=object)
+        dates = np.where(agreed, labels[np.maximum(out.agreement_step, 0)], None)
+        columns["agreement_date"] = pa.array(list(dates), type=pa.string())
+    if "agreement_step" in wanted:
+        columns["agreement_step"] = pa.array(
+            out.agreement_step.astype(np.int64), mask=~agreed, type=pa.int64()
+        )
+    for i, iid in enumerate(timeline.issue_ids):
+        if "package" in wanted:
+            columns[f"package_{iid}"] = pa.array(out.package[:, i], type=pa.float64())
+        if "final_gap" in wanted:
+            columns[f"final_gap_{iid}"] = pa.array(out.final_gap[:, i], type=pa.float64())
+    if "concession" in wanted:
+        for s, sid in enumerate(timeline.state_ids):
+            for i, iid in enumerate(timeline.issue_ids):
+                columns[f"concession_{sid}_{iid}"] = pa.array(
+                    out.concession_share[:, s, i], type=pa.float64()
+                )
+    return pa.table(columns)
+
+
+def write_table(path: Path, table: pa.Table) -> None:
+    """Write a chunk whole or not at all: a temporary (hidden) file, then an atomic rename."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp)
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    tmp.replace(path)
+
+
+# --- the plan of chunks, the manifest and resuming ------------------------------------------
+
+
+def manifest_for(plan: Plan, engine: str, runs: int, constants: Constants) -> dict[str, Any]:
+    """What the results are: enough to check a resume and to analyse them later."""
+    import importlib.metadata as md
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for package in ("negsim", "numpy", "pandas", "pyarrow", "mesa", "SALib", "dask"):
+        try:
+            versions[package] = md.version(package)
+        except md.PackageNotFoundError:
+            versions[package] = None
+    experiment = plan.experiment
+    return {
+        "format": "negsim-sweep/1",
+        "experiment_id": experiment.id,
+        "experiment_file": plan.source,
+        "experiment": experiment.model_dump(mode="json"),
+        "scenario_file": str(plan.scenario_path),
+        "scenario_id": plan.scenario.id,
+        "scenario_title": plan.scenario.title,
+        "scenario_start": plan.scenario.start,
+        "scenario_end": plan.scenario.end,
+        "historical_outcome": (
+            plan.scenario.historical_outcome.model_dump(mode="json")
+            if plan.scenario.historical_outcome
+            else None
+        ),
+        "fingerprint": plan.fingerprint(),
+        "master_seed": experiment.master_seed,
+        "sampler": experiment.design.sampler,
+        "parameters": list(experiment.parameters),
+        "design_points": plan.points,
+        "replications": experiment.replications,
+        "total_runs": plan.total_runs,
+        "runs": runs,
+        "chunk_size": plan.chunk_size,
+        "chunks": -(-runs // plan.chunk_size),
+        "engine": engine,
+        "outcomes": list(experiment.outcomes),
+        "constants": constants.as_dict(),
+        "seeds": "run i = point * replications + replication; "
+        "seed = negsim.simulation.replication_seed(master_seed, i)",
+        "versions": versions,
+        "status": "running",
+    }
+
+
+def read_manifest(results: Path) -> dict[str, Any]:
+    """The manifest of a results directory (a :class:`ScenarioError` if missing or unreadable)."""
+    import json
+
+    path = Path(results) / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(
+            str(results), [("", f"no {MANIFEST}: not a negsim sweep results directory")]
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(str(path), [("", f"cannot read the manifest: {exc}")]) from None
+
+
+def chunks_on_disk(results: Path) -> dict[int, Path]:
+    """Chunk files present (complete by construction: they are renamed into place)."""
+    found = {}
+    for entry in results.iterdir():
+        match = CHUNK_RE.match(entry.name)
+        if match:
+            found[int(match.group(1))] = entry
+    return found
+
+
+def prepare_directory(
+    results: Path, manifest: dict[str, Any], resume: bool
+) -> tuple[set[int], dict[str, Any]]:
+    """Check the results directory; return the chunks already done and the manifest to write.
+
+    Without ``resume`` the directory must be new or empty. With it, the manifest on
+    disk must describe the same sweep.
+    """
+    results = Path(results)
+    if results.exists() and not results.is_dir():
+        raise ScenarioError(str(results), [("--out", "exists and is not a directory")])
+    entries = sorted(results.iterdir()) if results.exists() else []
+    if not resume:
+        if entries:
+            raise ScenarioError(
+                str(results),
+                [
+                    (
+                        "--out",
+                        f"the results directory is not empty ({len(entries)} entries); "
+                        "use --resume to finish an interrupted sweep there, or another --out",
+                    )
+                ],
+            )
+        results.mkdir(parents=True, exist_ok=True)
+        return set(), manifest
+    if not entries:
+        results.mkdir(parents=True, exist_ok=True)
+        return set(), manifest
+    old = read_manifest(results)
+    differ = [k for k in IDENTITY if old.get(k) != manifest.get(k)]
+    if differ:
+        detail = "; ".join(f"{k}: on disk {old.get(k)!r}, now {manifest.get(k)!r}" for k in differ)
+        if "fingerprint" in differ:
+            detail = "the experiment or its scenario file changed; " + detail
+        raise ScenarioError(
+            str(results / MANIFEST),
+            [("--resume", f"these results are from a different sweep ({detail})")],
+        )
+    n_chunks = manifest["chunks"]
+    present = chunks_on_disk(results)
+    beyond = sorted(k for k in present if k >= n_chunks)
+    if beyond:
+        raise ScenarioError(
+            str(results),
+            [
+                (
+                    "--runs",
+                    f"{manifest['runs']} runs is fewer than already on disk "
+                    f"({old.get('runs')}); resume with --runs {old.get('runs')} or more",
+                )
+            ],
+        )
+    for stale in results.glob(".chunk-*.tmp"):
+        stale.unlink(missing_ok=True)
+    done = set()
+    for k, path in present.items():
+        expected = (
+            min((k + 1) * manifest["chunk_size"], manifest["runs"]) - k * manifest["chunk_size"]
+        )
+        if pq.read_metadata(path).num_rows == expected:
+            done.add(k)  # a short last chunk of an earlier --runs preview is run again
+    return done, manifest
+
+
+def tasks_for(
+    plan: Plan,
+    engine: str,
+    runs: int,
+    skip: Iterable[int] = (),
+    constants: Constants = DEFAULT_CONSTANTS,
+) -> Iterator[ChunkTask]:
+    """The chunks still to run, in order (built lazily: a 10^6-run plan stays small)."""
+    size = plan.chunk_size
+    skip = set(skip)
+    key = plan.fingerprint()
+    experiment = plan.experiment
+    for k in range(-(-runs // size)):
+        if k in skip:
+            continue
+        first, stop = k * size, min((k + 1) * size, runs)
+        indices = np.arange(first, stop)
+        yield ChunkTask(
+            index=k,
+            first=first,
+            stop=stop,
+            key=key,
+            scenario_name=str(plan.scenario_path),
+            scenario_document=plan.scenario_document,
+            values=plan.point_values(indices),
+            points=indices // experiment.replications,
+            replications=experiment.replications,
+            master_seed=experiment.master_seed,
+            engine=engine,
+            until=experiment.until,
+            outcomes=tuple(experiment.outcomes),
+            constants=constants,
+        )
+
+
+# --- executors ----------------------------------------------------------------------------
+
+
+def run_in_process(tasks: Iterable[ChunkTask]) -> Iterator[tuple[ChunkTask, pa.Table]]:
+    """Run chunks one after the other in this process."""
+    for task in tasks:
+        yield task, run_chunk(task)
+
+
+def run_local(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[ChunkTask, pa.Table]]:
+    """Run chunks on ``workers`` local processes, a few chunks in flight per worker."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["negsim.sweep"])
+    pending = iter(tasks)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        flying: dict[Future, ChunkTask] = {}
+        try:
+            for task in pending:
+                flying[pool.submit(run_chunk, task)] = task
+                if len(flying) >= 2 * workers:
+                    break
+            while flying:
+                finished, _ = wait(flying, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    task = flying.pop(future)
+                    yield task, future.result()
+                    following = next(pending, None)
+                    if following is not None:
+                        flying[pool.submit(run_chunk, following)] = following
+        finally:
+            for future in flying:
+                future.cancel()
+
+
+def run_dask(
+    tasks: Iterable[ChunkTask], address: str, workers: int
+) -> Iterator[tuple[ChunkTask, pa.Table]]:
+    """Run chunks on a Dask cluster (``address``), or a LocalCluster (``"local"``)."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+        )
+        client = Client(cluster)
+    else:
+        client = Client(address, timeout="30s")
+    try:
+        cores = max(1, sum(client.nthreads().values()))
+        pending = iter(tasks)
+        queue = as_completed()
+        flying: dict[str, ChunkTask] = {}
+        for task in pending:
+            future = client.submit(run_chunk, task, pure=False)
+            flying[future.key] = task
+            queue.add(future)
+            if len(flying) >= 2 * cores:
+                break
+        for future in queue:
+            task = flying.pop(future.key)
+            table = future.result()
+            future.release()
+            yield task, table
+            following = next(pending, None)
+            if following is not None:
+                more = client.submit(run_chunk, following, pure=False)
+                flying[more.key] = following
+                queue.add(more)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --- a sweep ------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did."""
+
+    results: Path
+    runs: int
+    chunks_run: int
+    chunks_skipped: int
+    runs_run: int
+    seconds: float
+    agreement_probability: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def runs_per_second(self) -> float:
+        """Runs computed per second of wall time (skipped chunks not counted)."""
+        return self.runs_run / self.seconds if self.seconds > 0 else float("nan")
+
+
+def run_sweep(
+    plan: Plan,
+    results: Path,
+    engine: str = "batch",
+    workers: int | None = None,
+    dask: str | None = None,
+    runs: int | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    constants: Constants = DEFAULT_CONSTANTS,
+    on_chunk: Callable[[ChunkTask], None] | None = None,
+) -> SweepReport:
+    """Run (or finish) an experiment's sweep into ``results``; bad input raises ScenarioError."""
+    from negsim.output import write_json
+
+    if engine not in ENGINES:
+        raise ScenarioError("--engine", [("", f"unknown engine {engine!r}; one of batch, mesa")])
+    workers = workers or os.cpu_count() or 1
+    total = plan.total_runs
+    runs = total if runs is None else runs
+    if not 1 <= runs <= total:
+        raise ScenarioError(
+            "--runs", [("", f"must be between 1 and the design's {total:,} runs (got {runs})")]
+        )
+    results = Path(results)
+    manifest = manifest_for(plan, engine, runs, constants)
+    done, manifest = prepare_directory(results, manifest, resume)
+    write_json(results / MANIFEST, manifest)
+    size = plan.chunk_size
+    skipped_runs = sum(min((k + 1) * size, runs) - k * size for k in done)
+    tasks = tasks_for(plan, engine, runs, done, constants)
+    if dask:
+        stream = run_dask(tasks, dask, workers)
+    elif workers == 1:
+        stream = run_in_process(tasks)
+    else:
+        stream = run_local(tasks, workers)
+    bar = _progress_bar(runs, skipped_runs, plan.experiment.id, progress)
+    started = time.perf_counter()
+    chunks_run = runs_run = 0
+    try:
+        for task, table in stream:
+            write_table(results / chunk_name(task.index), table)
+            chunks_run += 1
+            runs_run += task.runs
+            bar.update(task.runs)
+            if on_chunk is not None:
+                on_chunk(task)
+    finally:
+        bar.close()
+        if hasattr(stream, "close"):
+            stream.close()
+    seconds = time.perf_counter() - started
+    manifest["status"] = "complete"
+    manifest["last_session"] = {
+        "chunks_run": chunks_run,
+        "runs_run": runs_run,
+        "seconds": round(seconds, 3),
+        "executor": f"dask {dask}" if dask else f"local processes x{workers}",
+    }
+    write_json(results / MANIFEST, manifest)
+    report = SweepReport(results, runs, chunks_run, len(done), runs_run, seconds)
+    if "agreed" in plan.experiment.outcomes:
+        agreed = pq.read_table(results, columns=["agreed"]).column("agreed")
+        report.agreement_probability = float(np.mean(agreed.to_numpy(zero_copy_only=False)))
+    return report
+
+
+def _progress_bar(total: int, initial: int, label: str, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="run",
+        unit_scale=True,
+        desc=label,
+        file=sys.stderr,
+        disable=not enabled,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+
+
+def read_results(results: Path) -> Any:
+    """The dataset as a pandas DataFrame, sorted by run index."""
+    import pandas as pd
+
+    frame = pd.read_parquet(results)
+    return frame.sort_values("run", kind="stable").reset_index(drop=True)

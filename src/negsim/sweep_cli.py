@@ -1,0 +1,103 @@
+"""The ``negsim sweep`` and ``negsim plot`` commands (registered on :data:`negsim.cli.app`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from negsim.cli import app, fail
+from negsim.scenario import ScenarioError
+
+
+@app.command()
+def sweep(
+    experiment: Annotated[Path, typer.Argument(help="Experiment file (YAML).")],
+    engine: Annotated[
+        str, typer.Option(help="batch (fast, arrays) or mesa (the Mesa model, run by run).")
+    ] = "batch",
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Local worker processes (default: as many as cores)."),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            help="Run on a Dask cluster: its scheduler address (tcp://host:8786), or 'local' "
+            "for a LocalCluster of --workers processes."
+        ),
+    ] = None,
+    runs: Annotated[
+        int | None, typer.Option(min=1, help="Run only the first N runs (a preview).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results directory (default: results/<experiment id>).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Finish an interrupted sweep in --out (chunks on disk are kept).")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+) -> None:
+    """Run an experiment's sweep: one row per run, as a Parquet dataset plus a manifest."""
+    from negsim.experiment import load_experiment
+    from negsim.sweep import ENGINES, run_sweep
+
+    if engine not in ENGINES:
+        raise fail(ScenarioError("--engine", [("", f"{engine!r}: one of {', '.join(ENGINES)}")]))
+    try:
+        plan = load_experiment(experiment)
+        results = out if out is not None else Path("results") / plan.experiment.id
+        report = run_sweep(
+            plan,
+            results,
+            engine=engine,
+            workers=workers,
+            dask=dask,
+            runs=runs,
+            resume=resume,
+            progress=progress,
+        )
+    except ScenarioError as exc:
+        raise fail(exc) from None
+    skipped = f" ({report.chunks_skipped} chunks already on disk)" if report.chunks_skipped else ""
+    typer.echo(
+        f"{plan.experiment.id}: {report.runs:,} of {plan.total_runs:,} runs "
+        f"({plan.points:,} points x {plan.experiment.replications} replications) in {results}"
+        f"{skipped}"
+    )
+    if report.runs_run:
+        typer.echo(
+            f"ran {report.runs_run:,} runs in {report.seconds:.1f} s "
+            f"({report.runs_per_second:,.0f} runs/s, engine {engine})"
+        )
+    if report.agreement_probability is not None:
+        typer.echo(f"agreement probability over these runs: {report.agreement_probability:.3f}")
+
+
+@app.command()
+def plot(
+    results: Annotated[Path, typer.Argument(help="A sweep's results directory.")],
+    kind: Annotated[str, typer.Option(help="scurve, surface, sobol or dates.")] = "scurve",
+    x: Annotated[
+        str | None, typer.Option("--x", help="Parameter on the x axis (default: the first).")
+    ] = None,
+    y: Annotated[
+        str | None,
+        typer.Option("--y", help="surface: the y parameter; scurve: one curve per its value."),
+    ] = None,
+    outcome: Annotated[
+        str, typer.Option(help="surface/sobol: the column to average (default: agreed).")
+    ] = "agreed",
+    out: Annotated[
+        Path | None, typer.Option(help="PNG file (default: RESULTS/_plots/KIND.png).")
+    ] = None,
+) -> None:
+    """Plot a sweep: S-curve with Wilson intervals, surface, Sobol indices, agreement dates."""
+    from negsim.analysis import plot as draw
+
+    try:
+        path = draw(results, kind, out=out, parameter=x, second=y, outcome=outcome)
+    except ScenarioError as exc:
+        raise fail(exc) from None
+    typer.echo(f"Wrote {path}")
