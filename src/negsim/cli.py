@@ -175,3 +175,4 @@ def main() -> None:
 # (One import line per module, appended below.)
 from negsim import app_cli  # noqa: E402, F401
 from negsim import sweep_cli as sweep_cli  # noqa: E402
+from negsim import findings_cli  # noqa: E402, F401

@@ -1,0 +1,118 @@
+"""The figures of ``negsim reproduce``: what a paper or a seminar on the findings shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from negsim.analysis import wilson_interval
+from negsim.findings import Context, FindingResult
+from negsim.plotting import convergence_figure, save_figure
+from negsim.simulation import replication_seed, simulate
+
+
+def pressure_figure(f7: FindingResult, runs: int) -> Figure:
+    """Agreement probability against U.S. pressure, ROK-Japan and DPRK-Japan on one axis."""
+    fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
+    labels = {
+        "rok_japan_1951_1965": "ROK-Japan 1951-1965 (historical series, scaled)",
+        "dprk_japan_future_us_alignment": "DPRK-Japan, future 1 (U.S. presses both)",
+    }
+    for name, curve in f7.figure_data["curves"].items():
+        x, p = np.asarray(curve["pressure"]), np.asarray(curve["probability"])
+        lo, hi = wilson_interval(np.round(p * runs), runs)
+        ax.plot(x, p, marker="o", ms=3, label=labels.get(name, name))
+        ax.fill_between(x, lo, hi, alpha=0.2)
+    level = f7.figure_data["level_1965"]
+    ax.axvline(level, color="black", ls="--", label=f"1965 peak U.S. pressure ({level:.2f})")
+    ax.set_xlabel("Peak U.S. pressure (mean over the two sides; 1965 ROK peak = 1)")
+    ax.set_ylabel("Probability of agreement (share of runs, 95 % Wilson band)")
+    ax.set_title("F6, F7: agreement against U.S. pressure")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    return fig
+
+
+def leader_figure(f8: FindingResult, runs: int) -> Figure:
+    """Agreement probability against Kim Jong-un's disposition, one line per U.S.-pressure level."""
+    fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
+    leaders = np.asarray(f8.figure_data["leader"])
+    prob = np.asarray(f8.figure_data["probability"])
+    for k, scale in enumerate(f8.figure_data["pressure_scale"]):
+        lo, hi = wilson_interval(np.round(prob[:, k] * runs), runs)
+        ax.plot(
+            leaders,
+            prob[:, k],
+            marker="o",
+            ms=3,
+            label=f"U.S. pressure x{scale:g} of the scenario's",
+        )
+        ax.fill_between(leaders, lo, hi, alpha=0.15)
+    ax.set_xlabel("DPRK leader disposition (0 hostile, 0.5 neutral, 1 bent on a deal)")
+    ax.set_ylabel("Probability of agreement (share of runs, 95 % Wilson band)")
+    ax.set_title("F8: future 2 (the DPRK opens its economy): the leader decides")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def shares_figure(f2: FindingResult, f9: FindingResult) -> Figure:
+    """Concession shares per issue: 1965 beside the denuclearized future."""
+    shares = f9.figure_data["shares"]
+    issues = list(shares["rok_japan_1951_1965"]["ROK"])
+    future = shares["dprk_japan_future_denuclearized"]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5), layout="constrained", sharey=True)
+    panels = [
+        ("1965 (historical): ROK vs Japan", shares["rok_japan_1951_1965"], ["ROK", "JPN"]),
+        ("Future 3 (denuclearized): DPRK vs Japan", future, ["DPRK", "JPN"]),
+    ]
+    for ax, (title, table, states) in zip(axes, panels, strict=True):
+        present = [i for i in issues if i in table[states[0]]]
+        x = np.arange(len(present))
+        for k, sid in enumerate(states):
+            ax.bar(x + (k - 0.5) * 0.38, [table[sid][i] for i in present], width=0.38, label=sid)
+        ax.set_xticks(x, [i.replace("_", "\n") for i in present])
+        ax.axhline(0.5, color="0.4", lw=1, ls=":")
+        ax.set_title(title)
+        ax.set_xlabel("Issue")
+        ax.legend()
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_ylabel("Concession share (share of the initial gap conceded)")
+    fig.suptitle("F2, F9: who conceded what (mean over agreed runs)")
+    return fig
+
+
+def write_figures(
+    results: dict[str, FindingResult], ctx: Context, out: Path, runs: dict[str, int]
+) -> list[Path]:
+    """Write every figure whose findings were measured; return the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in ("rok_japan_1951_1965", "dprk_japan_1991_2006"):
+        spec, _ = ctx.scenario(name)
+        series, summary = simulate(spec, seed=replication_seed(0, 0), constants=ctx.constants)
+        path = out / f"convergence_{name}.png"
+        save_figure(convergence_figure(spec, series, summary), path)
+        written.append(path)
+    plans = [
+        ("F7", "agreement_vs_us_pressure.png", lambda: pressure_figure(results["F7"], runs["F7"])),
+        ("F8", "agreement_vs_leader.png", lambda: leader_figure(results["F8"], runs["F8"])),
+        (
+            "F9",
+            "concession_shares_1965_vs_denuclearized.png",
+            lambda: shares_figure(results.get("F2"), results["F9"]),
+        ),
+    ]
+    for needed, filename, make in plans:
+        if needed in results:
+            save_figure(make(), out / filename)
+            written.append(out / filename)
+    return written
