@@ -249,6 +249,13 @@ def _check_against_scenario(
             problems.append((field, str(exc)))
             continue
         refs[path] = ref
+        if sampler != "grid" and varied.steps is not None:
+            problems.append(
+                (
+                    field,
+                    f"steps is for the grid sampler; the {sampler} sampler places its own points",
+                )
+            )
         if sampler != "grid" and varied.range is None:
             problems.append((field, f"the {sampler} sampler needs range: [low, high], not values"))
         if not ref.numeric and varied.range is not None:
