@@ -498,7 +498,9 @@ def unsourced_values(s: Scenario) -> list[str]:
     for iid, issue in s.issues.items():
         for fld in ("ideal", "salience"):
             for sid, v in getattr(issue, fld).items():
-                if v.source == UNSOURCED:
+                # An ideal at an end of the axis is the position's own wording, not a number.
+                at_end = fld == "ideal" and v.value in (0.0, 1.0)
+                if v.source == UNSOURCED and not at_end:
                     found.append(f"issues.{iid}.{fld}.{sid}")
     for name, driver in s.drivers.items():
         for target, points in driver.series.items():
