@@ -140,8 +140,11 @@ def run_batch(
         apply_run_parameters(scenario, timeline, state, values)
     ideal = state.ideal.copy()
     first_hold = state.driver_hold.min(axis=0)
-    # Month-major shocks, so each month's draws for the live runs are one contiguous row.
-    draws = np.ascontiguousarray(shock_draws(seeds, months).transpose(1, 0, 2))
+    # Each run's shocks, month-major (one contiguous row per month). Events never change
+    # shock_sd, so scaling once here gives the same products as scaling month by month.
+    draws = shock_draws(seeds, months).transpose(1, 0, 2)
+    shocks = np.multiply(draws, state.shock_sd[None, :, None], out=np.empty(draws.shape))
+    del draws
     n_issues = len(timeline.issue_ids)
     agreement_step = np.full(runs, -1)
     final_gap = np.zeros((runs, n_issues))
@@ -159,11 +162,15 @@ def run_batch(
     live = np.arange(runs)
     gaps = np.zeros((runs, n_issues))
     for t in range(last):
-        for event in timeline.events.get(t, []):
+        events = timeline.events.get(t, [])
+        for event in events:
             apply_event(state, event, timeline)
         levels = _driver_levels(state, timeline, t, first_hold)
-        shock = state.shock_sd[:, None] * (draws[t] if len(live) == runs else draws[t, live])
-        opening = issue_gaps(state.demand[:, 0], state.demand[:, 1], timeline.orientation)
+        shock = shocks[t] if len(live) == runs else shocks[t, live]
+        if t == 0 or any(event.moves for event in events):
+            opening = issue_gaps(state.demand[:, 0], state.demand[:, 1], timeline.orientation)
+        else:  # no demand moved since last month's gaps were taken
+            opening = gaps
         motives = state.motivations_of()
         judged = assess(
             motives,
