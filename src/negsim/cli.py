@@ -47,7 +47,7 @@ def format_summary(summary: dict[str, Any]) -> str:
             lines.append(f"  {iid:<18} {item['wording']}")
     else:
         lines.append("Agreement: no")
-        lines.append("Remaining gap per issue (share of the initial distance):")
+        lines.append("Remaining gap per issue (on the issue's 0-1 axis):")
         for iid, gap in summary["final_gap"].items():
             lines.append(f"  {iid:<18} {gap:.2f}")
     lines.append("Concession share per issue (how far each side moved, share of the initial gap):")
@@ -172,7 +172,4 @@ def main() -> None:
 
 
 # Commands kept in modules of their own register themselves on `app` when imported.
-# (One import line per module, appended below.)
-from negsim import app_cli  # noqa: E402, F401
-from negsim import sweep_cli as sweep_cli  # noqa: E402
-from negsim import findings_cli  # noqa: E402, F401
+from negsim import app_cli, findings_cli, sweep_cli  # noqa: E402, F401

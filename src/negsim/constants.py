@@ -25,7 +25,7 @@ class Constants:
     outside_option_weight: float = 0.3
     # Domestic resistance: audience cost, amplified by the weight of historical issues.
     resistance_weight: float = 0.6
-    # How far U.S. pressure (0-1 scale) shrinks the weight of historical issues.
+    # How far U.S. pressure (1 = the 1965 peak on the ROK) shrinks historical issues' weight.
     recede_rate: float = 0.6
     # How fast readiness to concede, 1 - exp(-reach * willingness), saturates.
     reach: float = 3.0

@@ -236,5 +236,10 @@ def set_salience(salience: ArrayLike, index: int, value: ArrayLike) -> Array:
     rest = salience.sum(axis=-1) - salience[..., index]
     factor = np.where(rest > 0, (1.0 - value) / np.where(rest > 0, rest, 1.0), 0.0)
     out = salience * factor[..., None]
+    # Where the other issues had no weight at all, they share what is left equally.
+    others = salience.shape[-1] - 1
+    if others:
+        share = np.where(rest > 0, 0.0, (1.0 - value) / others)
+        out = out + share[..., None]
     out[..., index] = value
     return out

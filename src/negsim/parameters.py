@@ -154,10 +154,6 @@ def rescale_salience(
     issues = doc["issues"]
     order = list(issues)
     current = np.array([_number(issues[i]["salience"][state]) for i in order])
-    if value < 1.0 and current.sum() - current[order.index(issue)] <= 0:
-        raise ParameterPathError(
-            f"issues.{issue}.salience.{state}: the other issues have no salience to rescale"
-        )
     new = set_salience(current, order.index(issue), value)
     for k, i in enumerate(order):
         old = issues[i]["salience"][state]

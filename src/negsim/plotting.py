@@ -85,7 +85,7 @@ def convergence_figure(scenario: Scenario, series: pd.DataFrame, summary: dict) 
     ax.xaxis.set_major_locator(mdates.YearLocator(base=max(1, (end - start) // 12 // 12 or 1)))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_xlabel("Date (month)")
-    ax.set_ylabel("Gap between demands (share of initial distance)")
+    ax.set_ylabel("Gap between demands (on the issue's 0-1 axis)")
     verdict = (
         f"agreement {summary['agreement_date']}" if summary.get("agreement") else "no agreement"
     )
