@@ -265,7 +265,7 @@ def _was(model: SeminarModel, key: str) -> str:
 
 
 def _share(x: float) -> str:
-    return f"{x:.0%}"
+    return f"{round(x, 2) + 0.0:.0%}"  # + 0.0: no "-0%" for a hair's-breadth negative
 
 
 def status_html(model: SeminarModel) -> str:

@@ -1,0 +1,197 @@
+"""The seminar app end to end: `negsim app` served on loopback, driven in Debian's chromium.
+
+Needs /usr/bin/chromium (``apt-get install chromium``; `.ci/run` installs it) and the
+playwright Python package (its own browser download is not used: it cannot reach the net).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from negsim import load_scenario, replication_seed, simulate
+from negsim.catalog import find_scenario, shipped_scenarios
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+SCENARIO_1965 = "rok_japan_1951_1965"
+US_SLIDER = "U.S. pressure (× historical; 0 = none)"
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="/usr/bin/chromium is absent: install Debian's chromium (apt-get install chromium)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def negsim_command() -> list[str]:
+    """The installed `negsim` script of this interpreter's environment."""
+    script = shutil.which("negsim", path=str(Path(sys.executable).parent))
+    if script:
+        return [script]
+    return [sys.executable, "-c", "from negsim.cli import main; main()"]
+
+
+def opening_scenario() -> str | None:
+    """Open on another shipped scenario when there is one, so the test must pick 1965."""
+    others = [p.stem for p in shipped_scenarios() if p.stem != SCENARIO_1965]
+    return others[0] if others else None
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """`negsim app` on a free loopback port; stopped (its whole process group) at the end."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    first = opening_scenario()
+    cmd = [*negsim_command(), "app", *([first] if first else []), "--port", str(port)]
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg"}
+    log = (ARTIFACTS / "negsim_app_server.log").open("w")
+    proc = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"negsim app exited with {proc.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"negsim app did not answer on {url} within 60 s; see {log.name}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def press(locator, key: str, times: int = 1) -> None:
+    locator.focus()
+    for _ in range(times):
+        locator.press(key)
+
+
+def test_1965_without_and_with_us_pressure_in_the_browser(server, browser):
+    expected = simulate(load_scenario(find_scenario(SCENARIO_1965)), seed=replication_seed(0, 0))[
+        1
+    ]["agreement_date"]
+    assert expected and expected.startswith("1965")
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    outside: list[str] = []
+
+    def record(request) -> None:
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host not in LOOPBACK:
+            outside.append(request.url)
+
+    page.on("request", record)
+    page.set_default_timeout(30_000)
+    page.goto(server)
+    date = page.get_by_test_id("negsim-date")
+    outcome = page.get_by_test_id("negsim-outcome")
+    date.wait_for(timeout=60_000)
+
+    # Choose the 1965 scenario in the picker; the per-side levers are relabelled ROK / JPN.
+    page.locator(".v-select").filter(has_text="Scenario").first.click()
+    page.get_by_role("option", name=SCENARIO_1965).click()
+    page.get_by_role("slider", name="Side A · ROK: economic need").wait_for(state="attached")
+    assert date.text_content() == "1951-10"
+
+    # Take U.S. pressure away, reset, and play a year per frame past 1966: no agreement.
+    press(page.get_by_role("slider", name=US_SLIDER), "Home")
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_test_id("negsim-us").filter(has_text="×0.0").wait_for()
+    render = page.get_by_role("slider", name="Render Interval (steps)")
+    press(render, "ArrowRight", 6)  # 1 + 6 x 2 = 13 months per Step
+    assert render.get_attribute("aria-valuenow") == "13"
+    curves = page.locator(".negsim-convergence img, img.negsim-convergence").first
+    curves_at_start = curves.screenshot()
+    step = page.get_by_role("button", name="Step")
+    months = []
+    for _ in range(14):  # 14 x 13 months: 1951-10 is month 1, month 182 is 1966-11
+        before = date.text_content()
+        step.click()
+        page.wait_for_function(
+            "before => document.querySelector('[data-testid=negsim-date]').textContent !== before",
+            arg=before,
+        )
+        months.append(date.text_content())
+    assert months[0] == "1952-10" and months[-1] == "1966-11", months
+    assert outcome.text_content().startswith("No agreement")
+    assert page.get_by_test_id("negsim-drive-a").text_content() != "–"
+    assert curves.screenshot() != curves_at_start
+    page.screenshot(path=ARTIFACTS / "seminar_app_1965_no_us_pressure.png")
+
+    # Back to the historical level (x1.0), reset and play: the agreement appears in 1965.
+    press(page.get_by_role("slider", name=US_SLIDER), "ArrowRight", 10)
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_test_id("negsim-us").filter(has_text="×1.0").wait_for()
+    assert date.text_content() == "1951-10"
+    assert outcome.text_content() == "No agreement yet"
+    page.get_by_role("button", name="▶").click()
+    outcome.filter(has_text="Agreement reached").wait_for(timeout=90_000)
+    assert outcome.text_content() == f"Agreement reached: {expected}"
+    assert date.text_content() == expected  # the run stops at the agreement
+    package = page.get_by_test_id("negsim-package")
+    assert "US$ millions" in package.text_content()
+    assert "ROK conceded" in package.text_content()
+    assert page.get_by_role("button", name="Step").is_disabled()
+    page.screenshot(path=ARTIFACTS / "seminar_app_1965.png")
+
+    assert outside == [], f"the page requested hosts outside this machine: {outside}"
+    page.close()
