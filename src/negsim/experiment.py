@@ -268,14 +268,6 @@ def _check_against_scenario(
             except ParameterPathError as exc:
                 problems.append((field, str(exc)))
                 break
-        if ref.kind == "salience":
-            others = sum(
-                scenario.issues[i].salience[ref.state].value
-                for i in scenario.issues
-                if i != ref.issue
-            )
-            if others <= 0:
-                problems.append((field, "the other issues have no salience to rescale"))
     if experiment.until is not None:
         month = parse_month(experiment.until)
         if not parse_month(scenario.start) <= month <= parse_month(scenario.end):

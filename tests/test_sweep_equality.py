@@ -1,0 +1,118 @@
+"""The batch engine and the Mesa model give the same runs.
+
+Random parameter points on every shipped scenario, shocks on: agreement and its
+month identical, packages, final gaps and concession shares equal to 1e-9. The
+sweep's own ``--engine mesa`` path is checked against ``--engine batch`` too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import REPO
+
+from negsim.calendar import format_month, parse_month
+from negsim.catalog import shipped_scenarios
+from negsim.engine import run_batch
+from negsim.model import NegotiationModel
+from negsim.outcome import concession_shares, settlement_points
+from negsim.parameters import resolve_path, valid_paths
+from negsim.scenario import Scenario, load_scenario
+from negsim.simulation import replication_seeds
+
+SCENARIOS = [p for p in shipped_scenarios() if p.parent == REPO / "scenarios"]
+GROUPS = 4  # each group of points varies its own random set of parameters
+PER_GROUP = max(10, -(-200 // (GROUPS * max(1, len(SCENARIOS)))))  # >= 200 points in all
+
+
+def random_values(
+    scenario: Scenario, rng: np.random.Generator, n: int
+) -> dict[str, list | np.ndarray]:
+    """Random values of a random set of parameters (always including U.S. pressure)."""
+    paths = [p for p in valid_paths(scenario) if ".ideal." not in p]
+    chosen = list(rng.choice(paths, size=6, replace=False))
+    if "drivers.us_pressure.scale" not in chosen:
+        chosen.append("drivers.us_pressure.scale")
+    start, end = parse_month(scenario.start), parse_month(scenario.end)
+    values: dict[str, list | np.ndarray] = {}
+    for path in chosen:
+        ref = resolve_path(scenario, path)
+        if ref.kind == "driver_hold":
+            months = rng.integers(start, end + 1, size=n)
+            values[path] = [format_month(m) if rng.random() < 0.7 else None for m in months]
+        elif ref.kind == "driver_scale":
+            values[path] = rng.uniform(0.0, 3.0, n)
+        elif ref.kind == "shock_sd":
+            values[path] = rng.uniform(0.0, 0.2, n)
+        elif ref.kind == "salience":
+            values[path] = rng.uniform(0.02, 0.9, n)
+        else:
+            values[path] = rng.uniform(0.0, 1.0, n)
+    # Ideals: move one side's ideal on one issue, staying on its own side of the axis.
+    issue = str(rng.choice(scenario.issue_ids))
+    a, b = scenario.state_ids
+    ia, ib = scenario.issues[issue].ideal[a].value, scenario.issues[issue].ideal[b].value
+    values[f"issues.{issue}.ideal.{a}"] = ia + rng.uniform(0.0, 0.4, n) * (ib - ia)
+    return values
+
+
+def mesa_run(path, values: dict, k: int, seed: int):
+    overrides = {p: (v[k].item() if hasattr(v[k], "item") else v[k]) for p, v in values.items()}
+    scenario = load_scenario(path, overrides)
+    model = NegotiationModel(scenario, rng=seed)
+    model.run()
+    agreed = model.agreement_step is not None
+    points = settlement_points(model.run_state.demand, np.asarray(agreed))
+    shares = concession_shares(model.run_state.ideal, points)
+    return model.agreement_step, model.package, model.gaps, shares
+
+
+def test_enough_points():
+    assert len(SCENARIOS) >= 1
+    assert len(SCENARIOS) * GROUPS * PER_GROUP >= 200
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_batch_equals_mesa_on_random_points(path):
+    base = load_scenario(path)
+    rng = np.random.default_rng(parse_month(base.start))
+    per_group = PER_GROUP
+    agreed_count = 0
+    for group in range(GROUPS):
+        values = random_values(base, rng, per_group)
+        seeds = replication_seeds(7, per_group, first=group * per_group)
+        batch = run_batch(base, seeds, values)
+        for k in range(per_group):
+            step, package, gaps, shares = mesa_run(path, values, k, int(seeds[k]))
+            where = f"{path.stem} group {group} point {k}: " + ", ".join(
+                f"{p}={v[k]}" for p, v in values.items()
+            )
+            assert batch.agreed[k] == (step is not None), where
+            if step is None:
+                assert batch.agreement_step[k] == -1, where
+                assert np.all(np.isnan(batch.package[k])), where
+            else:
+                agreed_count += 1
+                assert batch.agreement_step[k] == step, where
+                np.testing.assert_allclose(batch.package[k], package, rtol=0, atol=1e-9)
+            np.testing.assert_allclose(batch.final_gap[k], gaps, rtol=0, atol=1e-9)
+            np.testing.assert_allclose(batch.concession_share[k], shares, rtol=0, atol=1e-9)
+    if path.stem == "rok_japan_1951_1965":  # the comparison covers both outcomes
+        assert 0 < agreed_count < GROUPS * per_group
+
+
+def test_sweep_mesa_engine_equals_batch_engine(tmp_path):
+    """``negsim sweep --engine mesa`` and ``--engine batch`` write the same rows."""
+    from test_sweep import small_experiment
+
+    from negsim.sweep import read_results, run_sweep
+
+    plan = small_experiment(tmp_path, steps=(4, 3), replications=3, chunk_size=7)
+    run_sweep(plan, tmp_path / "batch", engine="batch", workers=1, progress=False)
+    run_sweep(plan, tmp_path / "mesa", engine="mesa", workers=1, progress=False)
+    batch, mesa = read_results(tmp_path / "batch"), read_results(tmp_path / "mesa")
+    assert batch["agreed"].any() and not batch["agreed"].all()
+    exact = ["run", "seed", "point", "agreed", "agreement_date", "agreement_step"]
+    assert batch[exact].equals(mesa[exact])
+    numeric = [c for c in batch.columns if c.startswith(("package_", "final_gap_", "concession_"))]
+    np.testing.assert_allclose(batch[numeric], mesa[numeric], rtol=0, atol=1e-9)
