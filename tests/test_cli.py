@@ -274,12 +274,6 @@ def test_run_salience_override_via_cli():
     assert json.loads(result.output)["scenario"] == SCENARIO_NAME
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a scenario starting in year 0000 passes validation (`negsim check` exits 0) but "
-    "`negsim run --out` crashes in plotting: month_to_date() -> datetime.date(0, 1, 1) raises "
-    "ValueError('year 0 is out of range')",
-)
 def test_valid_scenario_never_crashes_run(tmp_path):
     doc = minimal_doc(pressure=[("0000-01", 0.2), ("0005-12", 1.0)])
     doc["start"], doc["end"] = "0000-01", "0005-12"

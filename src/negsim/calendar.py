@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+FIRST_YEAR, LAST_YEAR = 1000, 3000  # plausible diplomacy, and within what dates can plot
 
 
 def parse_month(text: str | dt.date) -> int:
@@ -19,6 +20,8 @@ def parse_month(text: str | dt.date) -> int:
     if not match:
         raise ValueError(f"{text!r} is not a date; use YYYY-MM or YYYY-MM-DD")
     year, month = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"{text!r}: years run {FIRST_YEAR}-{LAST_YEAR}")
     if not 1 <= month <= 12:
         raise ValueError(f"{text!r} has month {month}; months run 01-12")
     if match.group(3) is not None:

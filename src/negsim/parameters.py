@@ -16,6 +16,7 @@ import yaml
 
 from negsim.calendar import parse_month
 from negsim.dynamics import DRIVER_NAMES, MOTIVATION_NAMES, set_salience
+from negsim.scenario import MAX_SCALE
 
 if TYPE_CHECKING:
     from negsim.scenario import Scenario
@@ -71,11 +72,11 @@ def resolve_path(s: Scenario, path: str, for_event: bool = False) -> ParameterRe
             ref = ParameterRef(parts[2], path, state=parts[3], issue=parts[1])
     elif len(parts) == 3 and parts[0] == "drivers" and parts[1] in DRIVER_NAMES:
         if parts[2] == "scale":
-            ref = ParameterRef("driver_scale", path, name=parts[1], high=float("inf"))
+            ref = ParameterRef("driver_scale", path, name=parts[1], high=MAX_SCALE)
         elif parts[2] == "hold_from" and not for_event:
             ref = ParameterRef("driver_hold", path, name=parts[1])
     elif path == "shocks.drive_sd" and not for_event:
-        ref = ParameterRef("shock_sd", path, high=float("inf"))
+        ref = ParameterRef("shock_sd", path, high=MAX_SCALE)
     if ref is None:
         options = valid_paths(s, for_event)
         near = difflib.get_close_matches(path, options, n=5, cutoff=0.4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -84,18 +85,25 @@ class Unit(Sourced):
         return v
 
 
+MAX_SCALE = 10.0
+
+
 class NonNegative(Sourced):
-    """A value >= 0, with its reason."""
+    """A multiplier or spread in [0, 10], with its reason."""
 
     @field_validator("value")
     @classmethod
     def _nonneg(cls, v: float) -> float:
-        if v < 0:
-            raise ValueError(f"must be 0 or more (got {v})")
+        if not 0.0 <= v <= MAX_SCALE:
+            raise ValueError(f"must be between 0 and {MAX_SCALE:g} (got {v})")
         return v
 
 
 def _month(v: Any) -> str:
+    if isinstance(v, dt.datetime):  # an unquoted YAML timestamp with a time of day
+        v = v.date()
+    if isinstance(v, dt.date):
+        v = v.isoformat()
     if isinstance(v, int | float) and not isinstance(v, bool):
         raise ValueError("must be a date written YYYY-MM or YYYY-MM-DD, in quotes")
     try:
@@ -278,13 +286,6 @@ class Scenario(_Strict):
 
     _dates = field_validator("start", "end", mode="before")(_month)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Scenario:
-        problems = consistency_problems(self)
-        if problems:
-            raise ValueError("; ".join(f"{path}: {msg}" for path, msg in problems))
-        return self
-
     @property
     def state_ids(self) -> list[str]:
         """The two states, in file order (the first is side A of every axis)."""
@@ -455,12 +456,6 @@ def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
             msg = "unknown field (check the spelling; see docs/model.md for the fields)"
         elif err["type"] == "missing":
             msg = "required field is missing"
-        if not loc and "; " in msg and ": " in msg:
-            # consistency problems come back as one joined message; split them again
-            for piece in msg.split("; "):
-                field, _, m = piece.partition(": ")
-                problems.append((field, m))
-            continue
         problems.append((_location(loc), msg))
     return problems
 
@@ -468,11 +463,15 @@ def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
 def scenario_from_dict(doc: dict[str, Any], name: str = "<scenario>") -> Scenario:
     """Validate a scenario document, raising :class:`ScenarioError` naming each bad field."""
     try:
-        return Scenario.model_validate(doc)
+        scenario = Scenario.model_validate(doc)
     except ValidationError as exc:
         raise ScenarioError(name, validation_problems(exc)) from None
     except (RecursionError, TypeError, OverflowError) as exc:
         raise ScenarioError(name, [("", f"cannot read the document: {exc}")]) from None
+    problems = consistency_problems(scenario)
+    if problems:
+        raise ScenarioError(name, problems)
+    return scenario
 
 
 def load_scenario(
