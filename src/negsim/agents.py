@@ -86,7 +86,7 @@ class StateAgent(Agent):
         self.drive = float(result.drive)
         self.resistance = float(result.resistance)
         self.willingness = float(result.willingness)
-        # The target is fixed now, from demands as they stood at the start of the month,
+        # The target is fixed now, from demands as the month opens (after its events),
         # so the order in which the two states then move does not matter.
         cap = reciprocity_cap(
             self.partner.demand,

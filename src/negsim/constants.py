@@ -23,17 +23,18 @@ class Constants:
     exclusion_weight: float = 0.6
     disposition_weight: float = 0.6
     outside_option_weight: float = 0.3
-    # Domestic resistance: audience cost, amplified by the weight of historical issues.
+    # Domestic resistance: audience cost, amplified by the historical burden (weight x open gap).
     resistance_weight: float = 0.6
     # How far U.S. pressure (1 = the 1965 peak on the ROK) shrinks historical issues' weight.
     recede_rate: float = 0.6
     # How fast readiness to concede, 1 - exp(-reach * willingness), saturates.
     reach: float = 3.0
-    # How far a state's concessions may run ahead of its partner's mean concession.
+    # How far a neutral leader's concessions may run ahead of the partner's mean concession
+    # (the margin is 2 x this x leader_disposition).
     reciprocity_margin: float = 0.3
     # Share of the distance to its target a state's demand covers in one month.
     adjustment_rate: float = 0.25
-    # Every issue's gap (share of the initial distance) must be within this to settle.
+    # Every issue's gap (on its 0-1 axis) must be within this to settle.
     agreement_tolerance: float = 0.05
 
     def scaled(self, name: str, factor: float) -> Constants:

@@ -168,8 +168,9 @@ def concession_targets(
     """Where a state would settle on each issue, given its willingness.
 
     Readiness ``1 - exp(-reach * willingness)`` rises from 0 toward 1 with positive
-    willingness; on each issue a state goes at most ``1 - salience`` of the way (it
-    yields most where it cares least), and never beyond its reciprocity cap. With no
+    willingness; on each issue a state goes at most ``1 - salience * (1 - override)``
+    of the way (it yields most where it cares least), and never beyond its
+    reciprocity cap. With no
     positive willingness its target is its ideal, so its demands drift back home.
     A personalist leader's ``override`` (see :func:`leader_override`) loosens the
     hold salience has on him.
@@ -230,8 +231,13 @@ def apply_change(current: ArrayLike, operation: str, value: ArrayLike) -> Array:
 
 
 def set_salience(salience: ArrayLike, index: int, value: ArrayLike) -> Array:
-    """Give one issue a new salience and rescale the others so they still sum to 1."""
+    """Give one issue a new salience and rescale the others so they still sum to 1.
+
+    A lone issue keeps salience 1: there is nothing to trade it against.
+    """
     salience = np.array(salience, dtype=float)
+    if salience.shape[-1] == 1:
+        return np.ones_like(salience)
     value = np.clip(np.asarray(value, dtype=float), 0.0, 1.0)
     rest = salience.sum(axis=-1) - salience[..., index]
     factor = np.where(rest > 0, (1.0 - value) / np.where(rest > 0, rest, 1.0), 0.0)

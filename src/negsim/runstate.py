@@ -21,7 +21,7 @@ from negsim.dynamics import (
     set_salience,
 )
 from negsim.parameters import ParameterRef
-from negsim.scenario import Scenario
+from negsim.scenario import MAX_SCALE, Scenario
 from negsim.timeline import CompiledEvent, Timeline, hold_step
 
 
@@ -96,7 +96,7 @@ def change_parameter(
     elif ref.kind == "driver_scale":
         d = DRIVER_NAMES.index(ref.name)
         new = apply_change(state.driver_scale[..., d], operation, value)
-        state.driver_scale[..., d] = np.maximum(new, 0.0)
+        state.driver_scale[..., d] = np.clip(new, 0.0, MAX_SCALE)
     else:  # pragma: no cover - events are validated to use the kinds above
         raise ValueError(f"events cannot change {ref.path}")
 
