@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import ipyvuetify as v
@@ -58,8 +59,8 @@ def status_text(rc) -> str:
 
 
 def render_page():
-    """The page inside Solara's app layout (which holds the sidebar), as the server shows it."""
-    return solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    """The page as the server shows it (it brings its own app layout)."""
+    return solara.render(Page(), handle_error=False)
 
 
 # --- the model factory -------------------------------------------------------------------------
@@ -194,6 +195,14 @@ def test_page_steps_resets_and_picks_a_scenario(monkeypatch, ab_scenario):
     rc.find(v.Slider, label=f"Side A · {a}: economic need").assert_single()
     assert not rc.find(v.Slider, label="Side A · ROK: economic need")
     assert f'negsim-date">{spec.start[:7]}<' in status_text(rc)
+
+    # Reset after picking rebuilds the picked scenario, with its own values for the levers.
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    text = status_text(rc)
+    assert f'negsim-date">{spec.start[:7]}<' in text
+    assert f"{a} (" in text and "ROK (" not in text
+    assert not re.search(r"\(history \d", text)  # every lever at the scenario's own value
 
 
 def test_page_reports_a_scenario_that_cannot_be_read(monkeypatch, tmp_path):

@@ -19,6 +19,7 @@ import html
 import io
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 # Classrooms and CI: no telemetry. Must be set before solara is imported.
@@ -414,15 +415,41 @@ def ScenarioCard(names: list[str], model: SeminarModel, on_scenario, error: str 
 
 
 @solara.component
+def ScenarioView(
+    opened: SeminarModel, names: list[str], on_scenario: Callable[[str], None], error: str | None
+):
+    """One scenario's whole page: its own app layout, SolaraViz controls, curves and status.
+
+    The page keys this view on the scenario, so picking another one mounts everything anew:
+    the levers' labels and values, the parameters Reset builds from, and the model.
+    """
+    model = solara.use_reactive(solara.use_memo(lambda: opened, []))
+    current = model.value
+    with solara.AppLayout(title="negsim seminar"):
+        with solara.Sidebar():
+            ScenarioCard(names, current, on_scenario, error)
+        SolaraViz(
+            model,
+            components=[],
+            model_params=model_params(current.spec, current.scenario_name),
+            name=f"negsim seminar — {current.spec.title}",
+            play_interval=50,
+        )
+        with solara.Column(style={"padding": "8px 16px", "max-width": "1100px"}):
+            ConvergencePlot(current)
+            StatusPanel(current)
+
+
+@solara.component
 def Page():
     """The seminar page: the picker, SolaraViz's controls and levers, the curves and the status."""
     names = scenario_names()
     first = solara.use_memo(lambda: SeminarModel(scenario_name=initial_scenario(names)), [])
-    model = solara.use_reactive(first)
+    opened = solara.use_reactive(first)
     error = solara.use_reactive(None)
 
     def choose(name: str | None) -> None:
-        if not name or name == model.value.scenario_name:
+        if not name or name == opened.value.scenario_name:
             return
         try:
             new = SeminarModel(scenario_name=name)
@@ -430,23 +457,19 @@ def Page():
             error.set(f"cannot open {name}: {exc}")
             return
         error.set(None)
-        model.set(new)
+        opened.set(new)
 
-    current = model.value
-    with solara.Sidebar():
-        ScenarioCard(names, current, choose, error.value)
-    # Keyed on the scenario: picking another one rebuilds SolaraViz's controls (new labels,
-    # the new scenario's values) and its parameters for Reset.
-    SolaraViz(
-        model,
-        components=[],
-        model_params=model_params(current.spec, current.scenario_name),
-        name=f"negsim seminar — {current.spec.title}",
-        play_interval=50,
-    ).key(f"viz-{current.scenario_name}")
-    with solara.Column(style={"padding": "8px 16px", "max-width": "1100px"}):
-        ConvergencePlot(current)
-        StatusPanel(current)
+    # Keyed on the scenario, layout included: Solara does not remount what a sidebar holds
+    # when only a component inside the layout changes key.
+    ScenarioView(opened.value, names, choose, error.value).key(
+        f"scenario-{opened.value.scenario_name}"
+    )
+
+
+@solara.component
+def Layout(children: list | None = None):
+    """No outer app layout: each scenario's view brings its own (see :func:`ScenarioView`)."""
+    solara.Column(children=children or [], margin=0, gap="0px", style={"height": "100%"})
 
 
 page = Page
