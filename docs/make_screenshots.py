@@ -1,0 +1,144 @@
+"""Make the teaching guide's screenshots from the real app (docs/img/*.png).
+
+    python docs/make_screenshots.py
+
+Starts ``negsim app`` on a free loopback port, drives Debian's chromium with playwright
+(as tests/test_app_browser.py does), plays each exercise's run to its end, and saves small
+palette PNGs under docs/img/.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import Page, sync_playwright
+
+HERE = Path(__file__).resolve().parent
+IMG = HERE / "img"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+US_SLIDER = "U.S. pressure (× historical; 0 = none)"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-c", "from negsim.cli import main; main()", "app", "--port", str(port)]
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg"}
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        cwd=HERE.parent,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise SystemExit("negsim app did not start")
+
+
+def pick(page: Page, scenario: str, side_a: str) -> None:
+    page.locator(".v-select").filter(has_text="Scenario").first.click()
+    page.get_by_role("option", name=scenario).click()
+    page.get_by_role("slider", name=f"Side A · {side_a}: economic need").wait_for(state="attached")
+
+
+def play_to_end(page: Page) -> None:
+    """Reset (applying the levers), then Play at 100 months a frame until the run stops."""
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_test_id("negsim-outcome").filter(has_text="No agreement yet").wait_for()
+    render = page.get_by_role("slider", name="Render Interval (steps)")
+    render.focus()
+    render.press("End")
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function(
+        "document.querySelector('[data-testid=negsim-outcome]').textContent"
+        ".match(/^(Agreement reached|No agreement by)/)"
+    )
+    page.wait_for_timeout(1500)
+
+
+def shoot(page: Page, name: str) -> None:
+    png = page.screenshot()
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    path = IMG / name
+    image.save(path, optimize=True)
+    print(f"{path.relative_to(HERE.parent)}: {path.stat().st_size // 1024} KiB")
+
+
+def set_slider(page: Page, label: str, key: str, times: int = 1) -> None:
+    slider = page.get_by_role("slider", name=label)
+    slider.focus()
+    for _ in range(times):
+        slider.press(key)
+
+
+def main() -> None:
+    IMG.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    server = start_server(port)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+            )
+            page = browser.new_page(viewport={"width": 1280, "height": 1180})
+            page.set_default_timeout(60_000)
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.get_by_test_id("negsim-date").wait_for()
+
+            # Exercise 1: 1965 as calibrated.
+            pick(page, "rok_japan_1951_1965", "ROK")
+            play_to_end(page)
+            shoot(page, "teaching_1965.png")
+
+            # Exercise 2: the same with U.S. pressure at 0.
+            set_slider(page, US_SLIDER, "Home")
+            play_to_end(page)
+            shoot(page, "teaching_1965_no_us_pressure.png")
+
+            # Exercise 3: the two futures, as calibrated.
+            for scenario, name in (
+                ("dprk_japan_future_us_alignment", "teaching_future_us_alignment.png"),
+                ("dprk_japan_future_opening", "teaching_future_opening.png"),
+            ):
+                pick(page, scenario, "DPRK")
+                play_to_end(page)
+                shoot(page, name)
+            browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
