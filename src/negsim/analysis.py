@@ -102,9 +102,10 @@ def scurve_figure(
     fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
     groups: list[tuple[str, pd.DataFrame]] = [("all runs", frame)]
     if by is not None:
-        keys, _ = levels(frame[by], bins=6)
+        keys, binned = levels(frame[by], bins=6)
+        sign = "≈" if binned else "="  # binned: the bin's centre
         groups = [
-            (f"{by} = {k:.3g}" if isinstance(k, float) else f"{by} = {k}", frame[keys == k])
+            (f"{by} {sign} {k:.3g}" if isinstance(k, float) else f"{by} = {k}", frame[keys == k])
             for k in sorted(keys.unique())
         ]
     categorical = not pd.api.types.is_numeric_dtype(frame[parameter])

@@ -45,6 +45,7 @@ def sweep(
 
     if engine not in ENGINES:
         raise fail(ScenarioError("--engine", [("", f"{engine!r}: one of {', '.join(ENGINES)}")]))
+    results = out
     try:
         plan = load_experiment(experiment)
         results = out if out is not None else Path("results") / plan.experiment.id
@@ -60,6 +61,16 @@ def sweep(
         )
     except ScenarioError as exc:
         raise fail(exc) from None
+    except KeyboardInterrupt:
+        from negsim.sweep import chunks_on_disk
+
+        kept = len(chunks_on_disk(results)) if results is not None and results.is_dir() else 0
+        typer.echo(
+            f"interrupted: {kept} chunk files are complete in {results}; "
+            "run the same command with --resume to finish",
+            err=True,
+        )
+        raise typer.Exit(130) from None
     skipped = f" ({report.chunks_skipped} chunks already on disk)" if report.chunks_skipped else ""
     typer.echo(
         f"{plan.experiment.id}: {report.runs:,} of {plan.total_runs:,} runs "
