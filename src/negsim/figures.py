@@ -17,6 +17,23 @@ from negsim.plotting import convergence_figure, save_figure
 from negsim.simulation import replication_seed, simulate
 
 
+def curve_with_band(ax, x: np.ndarray, prob: np.ndarray, runs: int, label: str) -> None:
+    """A probability curve with its 95 % Wilson band (``runs`` replications per point)."""
+    lo, hi = wilson_interval(np.round(prob * runs), runs)
+    ax.plot(x, prob, marker="o", ms=3, label=label)
+    ax.fill_between(x, lo, hi, alpha=0.2)
+
+
+def finish_probability_axes(ax, title: str, xlabel: str, legend: str) -> None:
+    """Labels, limits and legend shared by the probability figures."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Probability of agreement (share of runs, 95 % Wilson band)")
+    ax.set_title(title)
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc=legend)
+
+
 def pressure_figure(f7: FindingResult, runs: int) -> Figure:
     """Agreement probability against U.S. pressure, ROK-Japan and DPRK-Japan on one axis."""
     fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
@@ -26,17 +43,15 @@ def pressure_figure(f7: FindingResult, runs: int) -> Figure:
     }
     for name, curve in f7.figure_data["curves"].items():
         x, p = np.asarray(curve["pressure"]), np.asarray(curve["probability"])
-        lo, hi = wilson_interval(np.round(p * runs), runs)
-        ax.plot(x, p, marker="o", ms=3, label=labels.get(name, name))
-        ax.fill_between(x, lo, hi, alpha=0.2)
+        curve_with_band(ax, x, p, runs, labels.get(name, name))
     level = f7.figure_data["level_1965"]
     ax.axvline(level, color="black", ls="--", label=f"1965 peak U.S. pressure ({level:.2f})")
-    ax.set_xlabel("Peak U.S. pressure (mean over the two sides; 1965 ROK peak = 1)")
-    ax.set_ylabel("Probability of agreement (share of runs, 95 % Wilson band)")
-    ax.set_title("F6, F7: agreement against U.S. pressure")
-    ax.set_ylim(-0.02, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    finish_probability_axes(
+        ax,
+        "F6, F7: agreement against U.S. pressure",
+        "Peak U.S. pressure (mean over the two sides; 1965 ROK peak = 1)",
+        "lower right",
+    )
     return fig
 
 
@@ -46,25 +61,19 @@ def leader_figure(f8: FindingResult, runs: int) -> Figure:
     leaders = np.asarray(f8.figure_data["leader"])
     prob = np.asarray(f8.figure_data["probability"])
     for k, scale in enumerate(f8.figure_data["pressure_scale"]):
-        lo, hi = wilson_interval(np.round(prob[:, k] * runs), runs)
-        ax.plot(
-            leaders,
-            prob[:, k],
-            marker="o",
-            ms=3,
-            label=f"U.S. pressure x{scale:g} of the scenario's",
+        curve_with_band(
+            ax, leaders, prob[:, k], runs, f"U.S. pressure x{scale:g} of the scenario's"
         )
-        ax.fill_between(leaders, lo, hi, alpha=0.15)
-    ax.set_xlabel("DPRK leader disposition (0 hostile, 0.5 neutral, 1 bent on a deal)")
-    ax.set_ylabel("Probability of agreement (share of runs, 95 % Wilson band)")
-    ax.set_title("F8: future 2 (the DPRK opens its economy): the leader decides")
-    ax.set_ylim(-0.02, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left")
+    finish_probability_axes(
+        ax,
+        "F8: future 2 (the DPRK opens its economy): the leader decides",
+        "DPRK leader disposition (0 hostile, 0.5 neutral, 1 bent on a deal)",
+        "upper left",
+    )
     return fig
 
 
-def shares_figure(f2: FindingResult, f9: FindingResult) -> Figure:
+def shares_figure(f9: FindingResult) -> Figure:
     """Concession shares per issue: 1965 beside the denuclearized future."""
     shares = f9.figure_data["shares"]
     issues = list(shares["rok_japan_1951_1965"]["ROK"])
@@ -86,7 +95,9 @@ def shares_figure(f2: FindingResult, f9: FindingResult) -> Figure:
         ax.legend()
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel("Concession share (share of the initial gap conceded)")
-    fig.suptitle("F2, F9: who conceded what (mean over agreed runs)")
+    fig.suptitle(
+        "F2, F9: who conceded what on the four issues both cases share (mean over agreed runs)"
+    )
     return fig
 
 
@@ -108,7 +119,7 @@ def write_figures(
         (
             "F9",
             "concession_shares_1965_vs_denuclearized.png",
-            lambda: shares_figure(results.get("F2"), results["F9"]),
+            lambda: shares_figure(results["F9"]),
         ),
     ]
     for needed, filename, make in plans:

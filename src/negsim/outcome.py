@@ -57,7 +57,7 @@ def describe_point(scenario: Scenario, issue: str, point: float) -> str:
         words = f"an even compromise ({a} moved {toward_b:.0%} of the way, {b} {1 - toward_b:.0%})"
     value = issue_value(scenario, issue, point)
     if value is not None:
-        words = f"{value:,.0f} {spec.units.label} ({words})"
+        words = f"{value:,.0f} {spec.units.label}: {words}"
     return words
 
 
