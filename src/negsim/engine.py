@@ -21,7 +21,6 @@ from negsim.constants import DEFAULT_CONSTANTS, Constants
 from negsim.dynamics import (
     DRIVER_NAMES,
     MOTIVATION_NAMES,
-    DriverLevels,
     adjust_demands,
     assess,
     concession_targets,
@@ -101,25 +100,6 @@ def _select(state: RunState, keep: np.ndarray) -> RunState:
     return RunState(**{f.name: getattr(state, f.name)[keep] for f in fields(RunState)})
 
 
-def _driver_levels(
-    state: RunState, timeline: Timeline, step: int, first_hold: np.ndarray
-) -> DriverLevels:
-    """``state.drivers_at(timeline, step)``, without a gather while no run's driver is held.
-
-    ``first_hold`` is the earliest hold step of each driver over the batch.
-    """
-    levels = []
-    for d in range(len(DRIVER_NAMES)):
-        series, scale, hold = (
-            timeline.drivers[d],
-            state.driver_scale[:, d, None],
-            state.driver_hold[:, d],
-        )
-        at = step if first_hold[d] >= step else np.minimum(step, hold)
-        levels.append(series[at] * scale)
-    return DriverLevels(*levels)
-
-
 def run_batch(
     scenario: Scenario,
     seeds: np.ndarray,
@@ -139,7 +119,6 @@ def run_batch(
     if values:
         apply_run_parameters(scenario, timeline, state, values)
     ideal = state.ideal.copy()
-    first_hold = state.driver_hold.min(axis=0)
     # Each run's shocks, month-major (one contiguous row per month). Events never change
     # shock_sd, so scaling once here gives the same products as scaling month by month.
     draws = shock_draws(seeds, months).transpose(1, 0, 2)
@@ -165,7 +144,7 @@ def run_batch(
         events = timeline.events.get(t, [])
         for event in events:
             apply_event(state, event, timeline)
-        levels = _driver_levels(state, timeline, t, first_hold)
+        levels = state.drivers_at(timeline, t)
         shock = shocks[t] if len(live) == runs else shocks[t, live]
         if t == 0 or any(event.moves for event in events):
             opening = issue_gaps(state.demand[:, 0], state.demand[:, 1], timeline.orientation)

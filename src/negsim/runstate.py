@@ -47,7 +47,9 @@ class RunState:
         """Scaled driver levels felt by each state this month, each [*B, S]."""
         levels = []
         for d in range(len(DRIVER_NAMES)):
-            at = np.minimum(step, self.driver_hold[..., d])
+            hold = self.driver_hold[..., d]
+            # While no run's driver is held yet, one row serves all (no gather over runs).
+            at = step if np.all(hold >= step) else np.minimum(step, hold)
             series = timeline.drivers[d]  # [T, S]
             levels.append(series[at] * self.driver_scale[..., d, None])
         return DriverLevels(*levels)
