@@ -1,23 +1,37 @@
-"""Where shipped scenarios live, so a scenario can be named rather than pathed."""
+"""Where shipped files live (scenarios, finding definitions), so they can be named, not pathed."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-INSTALLED = Path(sys.prefix) / "share" / "negsim" / "scenarios"
+INSTALLED = Path(sys.prefix) / "share" / "negsim"
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
-def scenario_dirs() -> list[Path]:
-    """Search order: ./scenarios, the source checkout's, then the installed copy."""
-    here = Path(__file__).resolve().parents[2] / "scenarios"
-    dirs = [Path.cwd() / "scenarios", here, INSTALLED]
+def shipped_dirs(relative: str) -> list[Path]:
+    """Search order for a shipped folder: under the current directory, the source checkout,
+    then the copy installed with the package (``share/negsim``)."""
+    dirs = [Path.cwd() / relative, CHECKOUT / relative, INSTALLED / Path(relative).name]
     seen, out = set(), []
     for d in dirs:
         if d.is_dir() and d.resolve() not in seen:
             seen.add(d.resolve())
             out.append(d)
     return out
+
+
+def scenario_dirs() -> list[Path]:
+    """Where shipped scenarios are looked for."""
+    return shipped_dirs("scenarios")
+
+
+def findings_dir() -> Path | None:
+    """The folder of finding definitions (F1.yaml ... F10.yaml), if one is found."""
+    for d in shipped_dirs("experiments/findings"):
+        if any(d.glob("F*.yaml")):
+            return d
+    return None
 
 
 def shipped_scenarios() -> list[Path]:

@@ -17,14 +17,12 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from negsim.calendar import parse_month
-from negsim.catalog import find_scenario
+from negsim.catalog import find_scenario, findings_dir
 from negsim.constants import DEFAULT_CONSTANTS, Constants
 from negsim.engine import BatchResult, run_batch
 from negsim.scenario import Scenario, ScenarioError, load_scenario, read_yaml, validation_problems
 from negsim.simulation import replication_seeds
 from negsim.timeline import Timeline, compile_timeline
-
-FINDINGS_DIR = Path(__file__).resolve().parents[2] / "experiments" / "findings"
 
 
 class Bound(BaseModel):
@@ -413,7 +411,11 @@ def thaw_drives_japan(d: FindingDefinition, ctx: Context):
 
 def load_definitions(directory: Path | None = None) -> list[FindingDefinition]:
     """The finding definitions, F1 first; bad files raise :class:`ScenarioError`."""
-    directory = directory or FINDINGS_DIR
+    directory = directory or findings_dir()
+    if directory is None:
+        raise ScenarioError(
+            "experiments/findings", [("", "no finding definitions (F1.yaml ...) found")]
+        )
     out = []
     for path in sorted(directory.glob("F*.yaml"), key=lambda p: int(p.stem[1:] or 0)):
         doc = read_yaml(path)
