@@ -148,8 +148,9 @@ def test_issue_entry_for_unknown_state():
 
 def test_saliences_must_sum_to_one():
     doc = base_1965_doc()
-    doc["issues"]["amount"]["salience"]["ROK"] = 0.6
-    assert_problem(doc, "issues.*.salience.ROK", "sum to 1", "1.05")
+    current = doc["issues"]["amount"]["salience"]["ROK"]["value"]
+    doc["issues"]["amount"]["salience"]["ROK"] = current + 0.05
+    assert_problem(doc, "issues.*.salience.ROK", "sum to 1", "1.0500")
 
 
 def test_coinciding_ideals_are_refused():
