@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from negsim.cli import app, load
+from negsim.cli.common import load
 
 OFFLINE_ENV = {
     # No usage telemetry from classrooms or CI (read when solara is imported).
@@ -32,7 +32,6 @@ def solara_args(host: str, port: int) -> list[str]:
     ]
 
 
-@app.command("app")
 def serve(
     scenario: Annotated[
         str | None,

@@ -1,40 +1,17 @@
-"""The command line: ``negsim run``, ``check`` and ``list``."""
+"""``negsim run``, ``check`` and ``list``: one scenario at a time."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from negsim.catalog import find_scenario, shipped_scenarios
-from negsim.scenario import Scenario, ScenarioError, load_scenario, unsourced_values
+from negsim.cli.common import fail, load
 
-app = typer.Typer(
-    help="negsim: simulate diplomatic normalization negotiations (U.S. pressure, domestic "
-    "motivations, historical issues).",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-BAD_INPUT = 2
-
-
-def fail(exc: ScenarioError) -> typer.Exit:
-    """Report bad input on stderr; the caller raises the returned exit (status 2)."""
-    typer.echo(f"error: {exc.render()}", err=True)
-    return typer.Exit(BAD_INPUT)
-
-
-def load(scenario: str, overrides: list[str] | None = None) -> Scenario:
-    """Load a scenario by path or shipped name, exiting with status 2 on bad input."""
-    try:
-        return load_scenario(find_scenario(scenario), overrides or None)
-    except ScenarioError as exc:
-        raise fail(exc) from None
+if TYPE_CHECKING:
+    from negsim.scenario import Scenario
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -72,7 +49,6 @@ def format_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="Scenario file, or the name of a shipped one.")],
     seed: Annotated[
@@ -96,6 +72,7 @@ def run(
 ) -> None:
     """Run a scenario: agreement and date, the package in each issue's words, who conceded what."""
     from negsim.calendar import parse_month
+    from negsim.scenario import ScenarioError
     from negsim.simulation import replicate, replication_seed, simulate
 
     spec = load(scenario, set_)
@@ -136,11 +113,13 @@ def write_run(spec: Scenario, series: Any, summary: dict[str, Any], out: Path) -
     save_figure(convergence_figure(spec, series, summary), out / "convergence.png")
 
 
-@app.command()
 def check(
     scenario: Annotated[str, typer.Argument(help="Scenario file, or the name of a shipped one.")],
 ) -> None:
     """Validate a scenario; list values that carry no source."""
+    from negsim.catalog import find_scenario
+    from negsim.scenario import unsourced_values
+
     spec = load(scenario)
     typer.echo(
         f"{find_scenario(scenario)}: valid ({len(spec.issues)} issues, {len(spec.events)} events, "
@@ -151,25 +130,14 @@ def check(
         typer.echo(f"warning: {len(missing)} values carry no source: {', '.join(missing[:10])}")
 
 
-@app.command("list")
 def list_() -> None:
     """List the shipped scenarios, one line each."""
+    from negsim.catalog import shipped_scenarios
+    from negsim.scenario import ScenarioError, load_scenario
+
     for path in shipped_scenarios():
         try:
             spec = load_scenario(path)
             typer.echo(f"{path.stem:<36} {spec.start}..{spec.end}  {spec.title}")
         except ScenarioError as exc:
             typer.echo(f"{path.stem:<36} INVALID: {exc.problems[0][1]}")
-
-
-def main() -> None:
-    """Entry point of the ``negsim`` command."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
-
-
-# Commands kept in modules of their own register themselves on `app` when imported.
-from negsim import app_cli, findings_cli, sweep_cli  # noqa: E402, F401

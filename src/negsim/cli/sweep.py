@@ -1,4 +1,4 @@
-"""The ``negsim sweep`` and ``negsim plot`` commands (registered on :data:`negsim.cli.app`)."""
+"""``negsim sweep`` and ``negsim plot``: experiments over many runs, and their figures."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from typing import Annotated
 
 import typer
 
-from negsim.cli import app, fail
-from negsim.scenario import ScenarioError
+from negsim.cli.common import fail
 
 
-@app.command()
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="Experiment file (YAML).")],
     engine: Annotated[
@@ -41,6 +39,7 @@ def sweep(
 ) -> None:
     """Run an experiment's sweep: one row per run, as a Parquet dataset plus a manifest."""
     from negsim.experiment import load_experiment
+    from negsim.scenario import ScenarioError
     from negsim.sweep import ENGINES, run_sweep
 
     if engine not in ENGINES:
@@ -86,7 +85,6 @@ def sweep(
         typer.echo(f"agreement probability over these runs: {report.agreement_probability:.3f}")
 
 
-@app.command()
 def plot(
     results: Annotated[Path, typer.Argument(help="A sweep's results directory.")],
     kind: Annotated[str, typer.Option(help="scurve, surface, sobol or dates.")] = "scurve",
@@ -106,6 +104,7 @@ def plot(
 ) -> None:
     """Plot a sweep: S-curve with Wilson intervals, surface, Sobol indices, agreement dates."""
     from negsim.analysis import plot as draw
+    from negsim.scenario import ScenarioError
 
     try:
         path = draw(results, kind, out=out, parameter=x, second=y, outcome=outcome)

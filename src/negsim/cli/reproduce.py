@@ -8,11 +8,9 @@ from typing import Annotated
 
 import typer
 
-from negsim.cli import app, fail
-from negsim.scenario import ScenarioError
+from negsim.cli.common import fail
 
 
-@app.command()
 def reproduce(
     replications: Annotated[
         int | None,
@@ -28,6 +26,7 @@ def reproduce(
 ) -> None:
     """Reproduce the source texts' findings F1-F10 on the shipped scenarios; exit 1 if any fails."""
     from negsim.findings import Context, evaluate, load_definitions
+    from negsim.scenario import ScenarioError
 
     try:
         definitions = load_definitions()
