@@ -26,7 +26,7 @@ from negsim.app import (
     model_params,
     status_html,
 )
-from negsim.catalog import find_scenario, shipped_scenarios
+from negsim.catalog import find_scenario, offered_name, offered_scenarios, shipped_scenarios
 from negsim.cli import app as cli_app
 
 SCENARIO_NAME = "rok_japan_1951_1965"
@@ -39,9 +39,15 @@ def finished_1965() -> SeminarModel:
     return model
 
 
+def offer(monkeypatch, *paths: Path) -> list[str]:
+    """Offer these files as `negsim app FILE ...` would; their names in the picker."""
+    monkeypatch.setenv(seminar.FILES_ENV, os.pathsep.join(str(p) for p in paths))
+    return [offered_name(seminar.offered(), p) for p in paths]
+
+
 @pytest.fixture
-def ab_scenario(tmp_path: Path) -> str:
-    """The 1965 case with other state ids (AAA, BBB), as a path the picker can be given."""
+def ab_scenario(tmp_path: Path, monkeypatch) -> str:
+    """The 1965 case with other state ids (AAA, BBB), offered as if named on the command line."""
     text = find_scenario(SCENARIO_NAME).read_text(encoding="utf-8")
     doc = yaml.safe_load(text.replace("ROK", "AAA").replace("JPN", "BBB"))
     doc["id"] = "ab_test"
@@ -50,7 +56,8 @@ def ab_scenario(tmp_path: Path) -> str:
     doc["issues"]["amount"]["label"] = "<b>Amount</b>"
     path = tmp_path / "ab_test.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return str(path)
+    (name,) = offer(monkeypatch, path)
+    return name
 
 
 def status_text(rc) -> str:
@@ -67,7 +74,7 @@ def render_page():
 
 
 def test_levers_map_side_a_and_b_to_the_scenarios_two_states(ab_scenario):
-    spec = load_scenario(ab_scenario)
+    spec = load_scenario(seminar.offered_path(ab_scenario))
     paths = lever_overrides(
         spec, {"us_pressure": 0.0, "side_a_audience_cost": 0.9, "side_b_economic_need": 0.2}
     )
@@ -171,7 +178,6 @@ def test_convergence_plot_is_a_png_that_follows_the_run():
 def test_page_steps_resets_and_picks_a_scenario(monkeypatch, ab_scenario):
     names = [p.stem for p in shipped_scenarios()]
     assert SCENARIO_NAME in names
-    monkeypatch.setattr(seminar, "scenario_names", lambda: [*names, ab_scenario])
     monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
     _, rc = render_page()
 
@@ -190,7 +196,7 @@ def test_page_steps_resets_and_picks_a_scenario(monkeypatch, ab_scenario):
     assert 'negsim-date">1951-10<' in status_text(rc)
 
     picker.v_model = ab_scenario
-    spec = load_scenario(ab_scenario)
+    spec = load_scenario(seminar.offered_path(ab_scenario))
     a, _ = spec.state_ids
     rc.find(v.Slider, label=f"Side A · {a}: economic need").assert_single()
     assert not rc.find(v.Slider, label="Side A · ROK: economic need")
@@ -208,10 +214,10 @@ def test_page_steps_resets_and_picks_a_scenario(monkeypatch, ab_scenario):
 def test_page_reports_a_scenario_that_cannot_be_read(monkeypatch, tmp_path):
     bad = tmp_path / "broken.yaml"
     bad.write_text("id: broken\ntitle: [unclosed\n", encoding="utf-8")
-    monkeypatch.setattr(seminar, "scenario_names", lambda: [SCENARIO_NAME, str(bad)])
+    (name,) = offer(monkeypatch, bad)
     monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
     _, rc = render_page()
-    rc.find(v.Select, label="Scenario").widget.v_model = str(bad)
+    rc.find(v.Select, label="Scenario").widget.v_model = name
     rc.find(v.Alert).assert_single()
     assert "malformed YAML" in rc.find(v.Alert).widget.children[0]
     assert 'negsim-date">1951-10<' in status_text(rc)  # the 1965 case stays on screen
@@ -223,7 +229,104 @@ def test_page_opens_on_the_scenario_negsim_app_was_given(monkeypatch, ab_scenari
     assert rc.find(v.Select, label="Scenario").widget.v_model == ab_scenario
 
 
+def test_page_opens_nothing_it_was_not_started_with(monkeypatch, tmp_path):
+    """What a page sends through the picker's channel never becomes a path on the server."""
+    outside = tmp_path / "outside.yaml"  # a valid scenario, but not offered
+    text = find_scenario(SCENARIO_NAME).read_text(encoding="utf-8")
+    outside.write_text(text.replace("title: ", "title: SECRET-TITLE ", 1), encoding="utf-8")
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)  # opening it would hang the session
+    monkeypatch.delenv(seminar.FILES_ENV, raising=False)
+    monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
+    _, rc = render_page()
+    picker = rc.find(v.Select, label="Scenario").widget
+    refusals = []
+    for sent in [str(outside), str(tmp_path / "nothing.yaml"), "/etc/passwd", str(fifo),
+                 "/dev/zero", "../" * 8 + "etc/passwd", "outside"]:  # fmt: skip
+        picker.v_model = sent
+        (alert,) = [w.widget.children[0] for w in rc.find(v.Alert)]
+        assert "not one of the scenarios this page offers" in alert
+        refusals.append(alert.removeprefix(f"cannot open {seminar.shown(sent)}: "))
+        assert 'negsim-date">1951-10<' in status_text(rc)  # the 1965 case stays on screen
+    assert len(set(refusals)) == 1, refusals  # nothing tells which files exist
+    assert "SECRET-TITLE" not in status_text(rc)
+    with pytest.raises(seminar.ScenarioError, match="not one of the scenarios"):
+        SeminarModel(scenario_name=str(outside))  # what SolaraViz's Reset would build
+
+
+@pytest.mark.parametrize(
+    "levers",
+    [
+        {"us_pressure": "1"},
+        {"side_a_audience_cost": float("nan")},
+        {"side_b_economic_need": 2.0},
+        {"us_pressure": [1]},
+        {"seed": -1},
+        {"seed": "0"},
+        {"seed": 10**30},
+    ],
+)
+def test_levers_a_page_sends_are_checked_on_the_server(levers):
+    with pytest.raises(seminar.ScenarioError, match="must be"):
+        SeminarModel(scenario_name=SCENARIO_NAME, **levers)
+
+
+def test_offered_scenarios_are_the_shipped_ones_and_the_named_files(tmp_path):
+    shipped = shipped_scenarios()
+    twin = tmp_path / f"{shipped[0].stem}.yaml"  # a file named like a shipped scenario
+    own = tmp_path / "own.yaml"
+    offered = offered_scenarios([own, twin, shipped[1]])
+    assert list(offered) == [*(p.stem for p in shipped), "own", str(twin.resolve())]
+    assert offered_name(offered, shipped[1]) == shipped[1].stem
+
+
 # --- the command -------------------------------------------------------------------------------
+
+ENV_SET_BY_THE_COMMAND = (
+    seminar.SCENARIO_ENV,
+    seminar.FILES_ENV,
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE",
+    "MPLBACKEND",
+)
+
+
+@pytest.mark.parametrize(
+    ("host", "warned"),
+    [
+        ("0.0.0.0", True),
+        ("::", True),
+        ("192.0.2.7", True),
+        ("example.org", True),
+        ("127.0.0.1", False),
+        ("127.1.2.3", False),
+        ("localhost", False),
+        ("::1", False),
+    ],
+)
+def test_negsim_app_warns_when_it_serves_beyond_this_machine(monkeypatch, host, warned):
+    import solara.__main__
+
+    monkeypatch.setattr(solara.__main__.run, "main", lambda args, **kw: None, raising=False)
+    for key in ENV_SET_BY_THE_COMMAND:
+        monkeypatch.setenv(key, "unset")
+    result = CliRunner().invoke(cli_app, ["app", "--host", host, "--port", "8802"])
+    assert result.exit_code == 0, result.output
+    assert ("anyone who can reach this machine on port 8802" in result.output) is warned
+
+
+def test_negsim_app_offers_the_files_it_is_given(monkeypatch, tmp_path):
+    import solara.__main__
+
+    mine = tmp_path / "seminar_variant.yaml"
+    mine.write_text(find_scenario(SCENARIO_NAME).read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(solara.__main__.run, "main", lambda args, **kw: None, raising=False)
+    for key in ENV_SET_BY_THE_COMMAND:
+        monkeypatch.setenv(key, "unset")
+    result = CliRunner().invoke(cli_app, ["app", str(mine), SCENARIO_NAME])
+    assert result.exit_code == 0, result.output
+    assert os.environ[seminar.SCENARIO_ENV] == "seminar_variant"
+    assert seminar.scenario_names()[-1] == "seminar_variant"
+    assert seminar.offered_path("seminar_variant") == mine.resolve()
 
 
 def test_negsim_app_serves_on_loopback_offline(monkeypatch):
@@ -233,7 +336,7 @@ def test_negsim_app_serves_on_loopback_offline(monkeypatch):
     monkeypatch.setattr(
         solara.__main__.run, "main", lambda args, **kw: calls.append(args), raising=False
     )
-    for key in (seminar.SCENARIO_ENV, "SOLARA_TELEMETRY_MIXPANEL_ENABLE", "MPLBACKEND"):
+    for key in ENV_SET_BY_THE_COMMAND:
         monkeypatch.setenv(key, "unset")  # restored after the test; the command sets them
     result = CliRunner().invoke(cli_app, ["app", SCENARIO_NAME, "--port", "8801"])
     assert result.exit_code == 0, result.output
@@ -244,6 +347,7 @@ def test_negsim_app_serves_on_loopback_offline(monkeypatch):
     assert "--no-open" in args and "--no-check-version" in args  # no browser, no PyPI check
     assert os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert os.environ[seminar.SCENARIO_ENV] == SCENARIO_NAME
+    assert "warning" not in result.output
 
 
 def test_negsim_app_refuses_an_unknown_scenario():

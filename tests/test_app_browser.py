@@ -195,3 +195,31 @@ def test_1965_without_and_with_us_pressure_in_the_browser(server, browser):
 
     assert outside == [], f"the page requested hosts outside this machine: {outside}"
     page.close()
+
+
+def test_the_page_cannot_make_the_server_open_another_file(server, browser, tmp_path):
+    """A page user sends paths through the picker's own channel; the server opens none."""
+    outside = tmp_path / "outside.yaml"  # a valid scenario the server was not started with
+    text = find_scenario(SCENARIO_1965).read_text(encoding="utf-8")
+    outside.write_text(text.replace("title: ", "title: SECRET-TITLE ", 1), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(30_000)
+    page.goto(server)
+    date = page.get_by_test_id("negsim-date")
+    date.wait_for(timeout=60_000)
+    opened_on = date.text_content()
+    picker = page.locator(".v-select").filter(has_text="Scenario").first
+    alert = page.locator(".v-alert")
+    refusals = []
+    for sent in (str(outside), "/etc/passwd", str(tmp_path / "absent.yaml"), "/dev/zero"):
+        # What the issue's console line does: the select's Vue component emits the value.
+        picker.evaluate("(el, value) => { el.__vue__.$emit('input', value); }", sent)
+        alert.filter(has_text=sent[:40]).wait_for()  # the picker's Select shows the refusal
+        message = alert.text_content()
+        assert "not one of the scenarios this page offers" in message
+        refusals.append(message.removeprefix(f"cannot open {repr(sent)[:60]}: "))
+        assert date.text_content() == opened_on
+    assert len(set(refusals)) == 1, refusals  # the same answer whether a file exists or not
+    assert "SECRET-TITLE" not in page.content()
+    page.screenshot(path=ARTIFACTS / "seminar_app_refuses_outside_path.png")
+    page.close()

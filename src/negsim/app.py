@@ -2,7 +2,9 @@
 
 Run it with ``negsim app [SCENARIO]`` (or ``solara run negsim.app:page``). The page has
 
-* a scenario picker over the shipped scenarios (whatever :func:`shipped_scenarios` finds);
+* a scenario picker over the scenarios the server was started with: the shipped ones and
+  the files ``negsim app`` was given (:func:`offered`); nothing else is opened, whatever a
+  page sends;
 * the levers a seminar argues about, as sliders: the U.S.-pressure multiplier
   (``drivers.us_pressure.scale``), and for each of the scenario's two states (side A and
   side B, labelled with their names) economic need, audience cost, leader autonomy, leader
@@ -17,9 +19,11 @@ from __future__ import annotations
 
 import html
 import io
+import math
 import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 # Classrooms and CI: no telemetry. Must be set before solara is imported.
@@ -29,13 +33,14 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from negsim.catalog import find_scenario, shipped_scenarios
+from negsim.catalog import offered_scenarios
 from negsim.model import NegotiationModel
 from negsim.outcome import summarize
-from negsim.scenario import Scenario, ScenarioError, load_scenario
+from negsim.scenario import MAX_SCALE, Scenario, ScenarioError, load_scenario
 from negsim.simulation import replication_seed
 
 SCENARIO_ENV = "NEGSIM_APP_SCENARIO"
+FILES_ENV = "NEGSIM_APP_FILES"  # the files named on `negsim app`'s command line, os.pathsep-joined
 DEFAULT_SCENARIO = "rok_japan_1951_1965"
 
 #: The per-state levers, in slider order: (motivation, label).
@@ -53,16 +58,47 @@ SEED_MAX = 99
 _PYPLOT = threading.Lock()  # pyplot's figure registry is shared by every session's thread
 
 
+def offered() -> dict[str, Path]:
+    """The scenarios this server offers, by name: the shipped ones and ``$NEGSIM_APP_FILES``."""
+    named = os.environ.get(FILES_ENV, "")
+    return offered_scenarios(p for p in named.split(os.pathsep) if p)
+
+
+def offered_path(name: Any) -> Path:
+    """The file of an offered scenario; a :class:`ScenarioError` for anything else.
+
+    This is the only way a name from the page becomes a path. The refusal is the same whether
+    or not such a file exists, and shows at most the first 60 characters of what was sent.
+    """
+    catalog = offered()
+    if isinstance(name, str) and name in catalog:
+        return catalog[name]
+    raise ScenarioError(
+        shown(name),
+        [("", "not one of the scenarios this page offers; start `negsim app FILE` to offer one")],
+    )
+
+
+def shown(value: Any) -> str:
+    """What a page sent, quoted and cut to 60 characters, for a message."""
+    return repr(value)[:60]
+
+
+def _refuse(message: str) -> Any:
+    raise ScenarioError("seminar app", [("", message)])
+
+
 def scenario_names() -> list[str]:
-    """The shipped scenarios the picker offers, by name."""
-    return [p.stem for p in shipped_scenarios()]
+    """The scenarios the picker offers, by name."""
+    return list(offered())
 
 
 def initial_scenario(names: list[str] | None = None) -> str:
-    """The scenario the page opens on: ``$NEGSIM_APP_SCENARIO``, the 1965 case, or the first."""
+    """The scenario the page opens on: ``$NEGSIM_APP_SCENARIO`` if offered, the 1965 case, or
+    the first."""
     names = scenario_names() if names is None else names
     wanted = os.environ.get(SCENARIO_ENV)
-    if wanted:
+    if wanted in names:
         return wanted
     if DEFAULT_SCENARIO in names or not names:
         return DEFAULT_SCENARIO
@@ -100,6 +136,24 @@ def calibrated_levers(spec: Scenario) -> dict[str, float]:
     return levers
 
 
+def checked_lever(name: str, value: Any) -> float | None:
+    """A lever's value as sent by the page: ``None``, or a finite number from 0 to its maximum."""
+    if value is None:
+        return None
+    top = MAX_SCALE if name == "us_pressure" else 1.0  # the scenario file's own bounds
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or not 0.0 <= value <= top:
+        return _refuse(f"lever {name} must be a number from 0 to {top:g} (got {shown(value)})")
+    return float(value)
+
+
+def checked_seed(value: Any) -> int:
+    """The seed as sent by the page: a whole number from 0 to 2**63 - 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        return _refuse(f"seed must be a whole number from 0 to {2**63 - 1} (got {shown(value)})")
+    return int(value)
+
+
 class SeminarModel(NegotiationModel):
     """:class:`NegotiationModel` built from a shipped scenario's name and the seminar's levers.
 
@@ -124,7 +178,8 @@ class SeminarModel(NegotiationModel):
         seed: int = 0,
     ):
         levers = {k: v for k, v in locals().items() if k == "us_pressure" or k.startswith("side_")}
-        path = find_scenario(scenario_name)
+        levers = {k: checked_lever(k, v) for k, v in levers.items()}
+        path = offered_path(scenario_name)
         base = load_scenario(path)
         spec = (
             load_scenario(path, lever_overrides(base, levers))
@@ -132,7 +187,7 @@ class SeminarModel(NegotiationModel):
             else base
         )
         self.scenario_name = scenario_name
-        self.seed = int(seed)
+        self.seed = checked_seed(seed)
         super().__init__(spec, rng=replication_seed(self.seed, 0))
         self.levers = calibrated_levers(spec)
         self.historical_levers = calibrated_levers(base)
@@ -451,10 +506,10 @@ def Page():
     def choose(name: str | None) -> None:
         if not name or name == opened.value.scenario_name:
             return
-        try:
+        try:  # whatever the page sent: SeminarModel opens only what `offered` names
             new = SeminarModel(scenario_name=name)
         except (ScenarioError, OSError, ValueError) as exc:
-            error.set(f"cannot open {name}: {exc}")
+            error.set(f"cannot open {exc}")
             return
         error.set(None)
         opened.set(new)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 INSTALLED = Path(sys.prefix) / "share" / "negsim"
@@ -52,3 +53,28 @@ def find_scenario(name_or_path: str) -> Path:
         if p.stem == name_or_path:
             return p
     return path
+
+
+def offered_scenarios(named: Iterable[str | Path] = ()) -> dict[str, Path]:
+    """What a server may open, by the name its page shows: the shipped scenarios, then files
+    named when it started (by their stem, or their full path where the stem is taken).
+
+    Nothing else is opened, whatever a page sends: a name maps to a path only through this.
+    """
+    offered = {p.stem: p for p in shipped_scenarios()}
+    shipped = {p.resolve(): name for name, p in offered.items()}
+    for item in named:
+        path = Path(item).resolve()
+        if path in shipped or path in offered.values():
+            continue
+        offered[path.stem if path.stem not in offered else str(path)] = path
+    return offered
+
+
+def offered_name(offered: dict[str, Path], path: str | Path) -> str | None:
+    """The name under which ``path`` is offered, if it is."""
+    path = Path(path).resolve()
+    for name, p in offered.items():
+        if p.resolve() == path:
+            return name
+    return None

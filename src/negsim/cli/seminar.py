@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from typing import Annotated
 
@@ -32,10 +33,34 @@ def solara_args(host: str, port: int) -> list[str]:
     ]
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(host: str, port: int) -> str | None:
+    """The warning for a non-loopback ``--host``: the page has no login."""
+    if is_loopback(host):
+        return None
+    return (
+        f"warning: --host {host} is not loopback: anyone who can reach this machine on port "
+        f"{port} can use the page (it has no login). Leave --host out to serve this machine only."
+    )
+
+
 def serve(
-    scenario: Annotated[
-        str | None,
-        typer.Argument(help="Scenario to open on (a shipped name); the 1965 case by default."),
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Scenarios to offer beside the shipped ones (files or shipped names); the "
+            "page opens on the first, the 1965 case by default. Nothing else can be opened.",
+            show_default=False,
+        ),
     ] = None,
     host: Annotated[
         str, typer.Option(help="Address to bind; loopback by default (this machine only).")
@@ -43,16 +68,26 @@ def serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to serve on.")] = 8765,
 ) -> None:
     """Serve the seminar app: pick a scenario, move the levers, step month by month."""
-    from negsim.catalog import find_scenario
+    from negsim.catalog import find_scenario, offered_name, offered_scenarios
 
-    if scenario is not None:
+    named = []
+    for scenario in scenarios or []:
         load(scenario)  # exits with status 2 and the reason if it cannot be read
-        path = find_scenario(scenario)
-        os.environ["NEGSIM_APP_SCENARIO"] = path.stem if path.exists() else scenario
+        named.append(find_scenario(scenario).resolve())
     for key, value in OFFLINE_ENV.items():
         os.environ[key] = value
+    from negsim import app as seminar  # imports solara: only once telemetry is off
+
+    # The server reads what it may open from here; the page can ask for nothing else.
+    os.environ[seminar.FILES_ENV] = os.pathsep.join(str(p) for p in named)
+    os.environ.pop(seminar.SCENARIO_ENV, None)
+    if named:
+        os.environ[seminar.SCENARIO_ENV] = offered_name(offered_scenarios(named), named[0]) or ""
+    warning = exposure_warning(host, port)
+    if warning:
+        typer.echo(warning, err=True)
     typer.echo(f"negsim app: serving on http://{host}:{port}  (Ctrl-C to stop)")
 
-    from solara.__main__ import run  # imported only now: telemetry is off by then
+    from solara.__main__ import run
 
     run.main(args=solara_args(host, port), prog_name="negsim app", standalone_mode=True)
