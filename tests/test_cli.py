@@ -189,7 +189,7 @@ def test_check_reports_unsourced_values(tmp_path):
 def test_list_lists_shipped_scenario():
     result = invoke("list")
     assert result.exit_code == 0, result.output
-    line = next(x for x in result.output.splitlines() if x.startswith(SCENARIO_NAME))
+    line = next(x for x in result.output.splitlines() if x.strip().startswith(SCENARIO_NAME))
     assert "1951-10..1970-12" in line
     assert "INVALID" not in line
 

@@ -1,4 +1,5 @@
-"""Where shipped files live (scenarios, finding definitions), so they can be named, not pathed."""
+"""Where shipped files live (scenarios, case files, finding definitions, answer keys), so
+they can be named, not pathed."""
 
 from __future__ import annotations
 
@@ -35,21 +36,43 @@ def findings_dir() -> Path | None:
     return None
 
 
-def shipped_scenarios() -> list[Path]:
-    """The shipped scenario files, by name."""
+def case_dirs() -> list[Path]:
+    """Where the validation cases' scenario files (``scenarios/cases``) are looked for."""
+    return shipped_dirs("scenarios/cases")
+
+
+def validation_dir() -> Path | None:
+    """The folder of validation answer keys (``experiments/validation``), if one is found."""
+    for d in shipped_dirs("experiments/validation"):
+        if any(d.glob("*.yaml")):
+            return d
+    return None
+
+
+def _by_name(dirs: list[Path]) -> list[Path]:
     found: dict[str, Path] = {}
-    for d in scenario_dirs():
+    for d in dirs:
         for p in sorted(d.glob("*.yaml")):
             found.setdefault(p.stem, p)
     return [found[k] for k in sorted(found)]
 
 
+def shipped_scenarios() -> list[Path]:
+    """The shipped scenario files, by name (the case files apart)."""
+    return _by_name(scenario_dirs())
+
+
+def shipped_cases() -> list[Path]:
+    """The validation cases' scenario files, by name (``<case>__<phase>``)."""
+    return _by_name(case_dirs())
+
+
 def find_scenario(name_or_path: str) -> Path:
-    """A path as given, or a shipped scenario's file by its name."""
+    """A path as given, or a shipped scenario's or case's file by its name."""
     path = Path(name_or_path)
     if path.exists() or path.suffix in (".yaml", ".yml"):
         return path
-    for p in shipped_scenarios():
+    for p in [*shipped_scenarios(), *shipped_cases()]:
         if p.stem == name_or_path:
             return p
     return path

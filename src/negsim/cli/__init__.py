@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from negsim.cli import reproduce, run, seminar, sweep
+from negsim.cli import reproduce, run, seminar, sweep, validate
 
 app = typer.Typer(
     help="negsim: simulate diplomatic normalization negotiations (U.S. pressure, domestic "
@@ -25,6 +25,7 @@ app.command()(run.run)
 app.command()(run.check)
 app.command("list")(run.list_)
 app.command()(reproduce.reproduce)
+app.command()(validate.validate)
 app.command()(sweep.sweep)
 app.command()(sweep.plot)
 app.command("app")(seminar.serve)

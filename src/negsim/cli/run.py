@@ -131,13 +131,25 @@ def check(
 
 
 def list_() -> None:
-    """List the shipped scenarios, one line each."""
-    from negsim.catalog import shipped_scenarios
+    """List the shipped scenarios, then the validation cases, one line each."""
+    from negsim.catalog import shipped_cases, shipped_scenarios
+
+    scenarios, cases = shipped_scenarios(), shipped_cases()
+    width = max((len(p.stem) for p in [*scenarios, *cases]), default=36)
+    typer.echo("Scenarios:")
+    for path in scenarios:
+        typer.echo(_list_line(path, width))
+    if cases:
+        typer.echo("\nValidation cases (one per phase; `negsim validate` runs them all):")
+        for path in cases:
+            typer.echo(_list_line(path, width))
+
+
+def _list_line(path: Path, width: int) -> str:
     from negsim.scenario import ScenarioError, load_scenario
 
-    for path in shipped_scenarios():
-        try:
-            spec = load_scenario(path)
-            typer.echo(f"{path.stem:<36} {spec.start}..{spec.end}  {spec.title}")
-        except ScenarioError as exc:
-            typer.echo(f"{path.stem:<36} INVALID: {exc.problems[0][1]}")
+    try:
+        spec = load_scenario(path)
+        return f"  {path.stem:<{width}} {spec.start}..{spec.end}  {spec.title}"
+    except ScenarioError as exc:
+        return f"  {path.stem:<{width}} INVALID: {exc.problems[0][1]}"

@@ -1,0 +1,107 @@
+"""The figure of ``negsim validate``: the model's agreement year against history's, per phase."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from negsim.calendar import parse_month
+from negsim.validation import YEAR_TOLERANCE
+
+
+def decimal_year(month: str) -> float:
+    """A month as a year with a fraction (1965-07 -> 1965.5), for a year axis."""
+    index = parse_month(month)
+    return index / 12
+
+
+def _short(phase: dict[str, Any]) -> str:
+    case = "_".join(p for p in phase["case"].split("_") if not p.isdigit())
+    return f"{case} {phase['phase'].split('_')[0]}"
+
+
+# One style per (verdict, history concluded): marker, face colour, legend label.
+STYLES = {
+    ("HIT", True): ("o", "tab:green", "hit: history agreed"),
+    ("HIT", False): ("s", "none", "hit: history, no agreement by the phase's end"),
+    ("MISS", True): ("X", "tab:red", "miss: history agreed"),
+    ("MISS", False): ("s", "tab:red", "miss: history, no agreement by the phase's end"),
+    ("not scored", False): ("D", "lightgrey", "not scored: no talks in the phase"),
+    ("not scored", True): ("D", "lightgrey", "not scored: no talks in the phase"),
+}
+EDGES = {"HIT": "tab:green", "MISS": "tab:red", "not scored": "grey"}
+
+
+def years_figure(report: dict[str, Any]) -> Figure:
+    """Predicted against historical agreement year for every case phase, misses marked.
+
+    History's year is the year the phase concluded, or, where it did not, the phase's
+    end (its ``until``). The model's is its median agreement month; a phase the model
+    did not settle sits on a band above the plot area, "no agreement in the run".
+    """
+    phases = report["phases"]
+    xs = [
+        p["history"]["year"] + 0.5 if p["history"]["concluded"] else decimal_year(p["until"])
+        for p in phases
+    ]
+    agreed_ys = [
+        decimal_year(p["model"]["agreement_month"]) for p in phases if p["model"]["agrees"]
+    ]
+    lo = min(xs + agreed_ys, default=1950) - 3
+    hi = max(xs + agreed_ys, default=2025) + 3
+    none_y = hi + 4  # the "no agreement" band
+    fig, ax = plt.subplots(figsize=(11, 9.5))
+    ax.fill_between(
+        [lo, hi],
+        [lo - YEAR_TOLERANCE, hi - YEAR_TOLERANCE],
+        [lo + YEAR_TOLERANCE, hi + YEAR_TOLERANCE],
+        color="tab:green",
+        alpha=0.12,
+        label=f"within ±{YEAR_TOLERANCE} years of history",
+    )
+    ax.plot([lo, hi], [lo, hi], color="tab:green", lw=1)
+    ax.axhspan(hi + 2, hi + 6, color="0.92")
+    ax.text(lo + 0.5, hi + 5.6, "model: no agreement in the run", fontsize=12, va="top")
+    seen = set()
+    for p, x in zip(phases, xs, strict=True):
+        style = (p["verdict"], p["history"]["concluded"])
+        marker, face, label = STYLES[style]
+        y = decimal_year(p["model"]["agreement_month"]) if p["model"]["agrees"] else none_y
+        ax.scatter(
+            x,
+            y,
+            s=110,
+            marker=marker,
+            facecolors=face,
+            edgecolors=EDGES[p["verdict"]],
+            linewidths=1.8,
+            label=None if label in seen else label,
+            zorder=3,
+        )
+        seen.add(label)
+        if p["verdict"] == "MISS":
+            ax.annotate(_short(p), (x, y), xytext=(6, 6), textcoords="offset points", fontsize=10)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi + 6)
+    # Year ticks only below the band; the band itself is labelled "none".
+    ticks = [t for t in MaxNLocator(nbins=8, integer=True).tick_values(lo, hi) if lo <= t <= hi]
+    ax.set_yticks([*ticks, none_y], [f"{t:.0f}" for t in ticks] + ["none"])
+    ax.set_xlabel("History: year the phase concluded, or its end if it did not (year)", fontsize=13)
+    ax.set_ylabel("Model: median agreement month over replications (year)", fontsize=13)
+    right, total = report["totals"]["phases_right"], report["totals"]["phases"]
+    score = f"{right} of {total} scored phases right" if total else "no scored phases"
+    ax.set_title(
+        f"negsim validate: predicted against historical agreement year ({score})", fontsize=14
+    )
+    ax.tick_params(labelsize=12)
+    ax.grid(alpha=0.3)
+    # Below the axes, so the legend never covers a phase.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, fontsize=11, frameon=False)
+    fig.tight_layout()
+    return fig
