@@ -107,6 +107,17 @@ def validate(
         cases = load_cases(keys, folder, find_scenario)
     except ScenarioError as exc:
         raise fail(exc) from None
+    if not only:
+        from negsim.catalog import shipped_cases
+
+        keyed = {c.key.scenario for c in cases}
+        unkeyed = [p.stem for p in shipped_cases() if p.stem not in keyed]
+        if unkeyed:
+            typer.echo(
+                f"warning: {len(unkeyed)} case files have no answer-key row and are not run: "
+                + ", ".join(unkeyed),
+                err=True,
+            )
     report = run_validation(cases, replications=replications, seed=seed)
     data = report.as_json()
     elapsed = time.perf_counter() - started
