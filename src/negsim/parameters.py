@@ -16,6 +16,7 @@ import yaml
 
 from negsim.calendar import parse_month
 from negsim.dynamics import DRIVER_NAMES, MOTIVATION_NAMES, set_salience
+from negsim.inputs import yaml_value
 from negsim.scenario import MAX_SCALE
 
 if TYPE_CHECKING:
@@ -86,14 +87,16 @@ def resolve_path(s: Scenario, path: str, for_event: bool = False) -> ParameterRe
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
-    """Split ``PATH=VALUE`` and read the value as YAML (``0.7``, ``1963-12``)."""
+    """Split ``PATH=VALUE``; read the value as files are read (``0.7``, ``1e-3``, ``1963-12``)."""
     path, sep, raw = text.partition("=")
     if not sep or not path.strip():
         raise ParameterPathError(f"{text!r} is not PATH=VALUE (e.g. states.JPN.audience_cost=0.7)")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = yaml_value(raw) if raw.strip() else None
+    except yaml.MarkedYAMLError as exc:
+        raise ParameterPathError(f"{path.strip()}: cannot read the value: {exc.problem}") from None
     except yaml.YAMLError:
-        value = raw
+        value = raw  # not YAML at all: checked as the text it is
     return path.strip(), value
 
 

@@ -7,7 +7,6 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -20,32 +19,21 @@ from pydantic import (
 
 from negsim.calendar import format_month, parse_month
 from negsim.dynamics import DRIVER_NAMES, MOTIVATION_NAMES
+from negsim.inputs import (  # noqa: F401 (the reader's names, re-exported for callers)
+    MAX_FILE_BYTES,
+    ScenarioError,
+    parse_yaml,
+    read_yaml,
+)
 
-MAX_FILE_BYTES = 2_000_000
 SALIENCE_SUM_TOLERANCE = 1e-6
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 Text = Annotated[str, StringConstraints(min_length=1)]
 
 
-class ScenarioError(Exception):
-    """Bad input in a scenario, an experiment or an override, with where and why."""
-
-    def __init__(self, source: str, problems: list[tuple[str, str]]):
-        self.source = source
-        self.problems = problems
-        super().__init__(self.render())
-
-    def render(self) -> str:
-        """One line per problem: ``file: field: what is wrong and what is allowed``."""
-        return "\n".join(
-            f"{self.source}: {field}: {message}" if field else f"{self.source}: {message}"
-            for field, message in self.problems
-        )
-
-
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    model_config = ConfigDict(extra="forbid", frozen=False, strict=True)
 
 
 class Sourced(_Strict):
@@ -391,51 +379,6 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str]]:
     return problems
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML loading that refuses anchors/aliases (no alias bombs)."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                problem="YAML aliases (*name) are not allowed in scenario files; write values out",
-                problem_mark=event.start_mark,
-            )
-        return super().compose_node(parent, index)
-
-
-def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML mapping safely; any problem becomes a :class:`ScenarioError`."""
-    path = Path(path)
-    name = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ScenarioError(name, [("", f"cannot read file: {exc.strerror}")]) from None
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError(name, [("", f"file is {size} bytes; at most {MAX_FILE_BYTES} allowed")])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(name, [("", f"cannot read file as UTF-8 text: {exc}")]) from None
-    return parse_yaml(text, name)
-
-
-def parse_yaml(text: str, name: str = "<scenario>") -> dict[str, Any]:
-    """Parse YAML text into a mapping, refusing aliases and non-mapping documents."""
-    try:
-        doc = yaml.load(text, Loader=_NoAliasLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError(name, [(where, f"malformed YAML: {exc.problem}")]) from None
-    except (yaml.YAMLError, RecursionError, ValueError) as exc:
-        raise ScenarioError(name, [("", f"malformed YAML: {exc}")]) from None
-    if not isinstance(doc, dict):
-        raise ScenarioError(name, [("", "the file must hold a mapping of fields (id, title, ...)")])
-    return doc
-
-
 def _location(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
@@ -456,6 +399,8 @@ def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
             msg = "unknown field (check the spelling; see docs/model.md for the fields)"
         elif err["type"] == "missing":
             msg = "required field is missing"
+        elif err["type"] in ("float_type", "int_type", "bool_type", "string_type"):
+            msg = f"{msg} (got {err['input']!r:.40}; numbers and true/false go without quotes)"
         problems.append((_location(loc), msg))
     return problems
 
