@@ -354,3 +354,16 @@ def test_negsim_app_refuses_an_unknown_scenario():
     result = CliRunner().invoke(cli_app, ["app", "no_such_scenario"])
     assert result.exit_code == 2
     assert "no_such_scenario" in result.output
+
+
+def test_negsim_app_refuses_a_port_in_use_before_saying_it_serves():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli_app, ["app", "--port", str(port)])
+    assert result.exit_code == 2, result.output
+    assert f"port {port} on 127.0.0.1 is already in use" in result.output
+    assert "serving on" not in result.output

@@ -42,3 +42,31 @@ def test_every_public_name_resolves():
     assert sorted(negsim.__all__) == sorted(negsim._EXPORTS)
     for name in negsim.__all__:
         assert getattr(negsim, name) is not None
+
+
+BLOCK = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == {module!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+sys.meta_path.insert(0, Block())
+sys.argv = ["negsim", *{args!r}]
+from negsim.cli import main
+main()
+"""
+
+
+def run_without(module: str, *args: str) -> subprocess.CompletedProcess:
+    """``negsim ARGS`` in a fresh interpreter in which ``module`` cannot be imported."""
+    code = BLOCK.format(module=module, args=list(args))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_a_missing_dependency_gets_one_line_saying_what_to_install():
+    done = run_without("solara", "app", "--port", "0")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "'solara' is not installed" in line and "pip install 'solara[assets]" in line
+    assert "serving on" not in done.stdout

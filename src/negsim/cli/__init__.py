@@ -12,6 +12,7 @@ import sys
 import typer
 
 from negsim.cli import reproduce, run, seminar, sweep, validate
+from negsim.cli.common import MISSING_MODULE, missing_module_message
 
 app = typer.Typer(
     help="negsim: simulate diplomatic normalization negotiations (U.S. pressure, domestic "
@@ -38,6 +39,12 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except ModuleNotFoundError as exc:
+        message = missing_module_message(exc)
+        if message is None:
+            raise
+        typer.echo(message, err=True)
+        sys.exit(MISSING_MODULE)
 
 
 __all__ = ["app", "main"]

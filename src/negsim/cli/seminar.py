@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
+import socket
 from typing import Annotated
 
 import typer
 
-from negsim.cli.common import load
+from negsim.cli.common import fail, load
 
 OFFLINE_ENV = {
     # No usage telemetry from classrooms or CI (read when solara is imported).
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
     "MPLBACKEND": "Agg",
 }
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the app could not listen on ``host:port`` (in use, no such address), or None."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As the server will: a port in TIME_WAIT is free, one with a listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use; pick another with --port"
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
 
 
 def solara_args(host: str, port: int) -> list[str]:
@@ -69,11 +86,15 @@ def serve(
 ) -> None:
     """Serve the seminar app: pick a scenario, move the levers, step month by month."""
     from negsim.catalog import find_scenario, offered_name, offered_scenarios
+    from negsim.scenario import ScenarioError
 
     named = []
     for scenario in scenarios or []:
         load(scenario)  # exits with status 2 and the reason if it cannot be read
         named.append(find_scenario(scenario).resolve())
+    problem = port_problem(host, port)
+    if problem is not None:
+        raise fail(ScenarioError("--port", [("", problem)]))
     for key, value in OFFLINE_ENV.items():
         os.environ[key] = value
     from negsim import app as seminar  # imports solara: only once telemetry is off
@@ -86,8 +107,8 @@ def serve(
     warning = exposure_warning(host, port)
     if warning:
         typer.echo(warning, err=True)
-    typer.echo(f"negsim app: serving on http://{host}:{port}  (Ctrl-C to stop)")
-
     from solara.__main__ import run
+
+    typer.echo(f"negsim app: serving on http://{host}:{port}  (Ctrl-C to stop)")
 
     run.main(args=solara_args(host, port), prog_name="negsim app", standalone_mode=True)
