@@ -19,8 +19,12 @@ OFFLINE_ENV = {
 }
 
 
-def port_problem(host: str, port: int) -> str | None:
-    """Why the app could not listen on ``host:port`` (in use, no such address), or None."""
+def port_in_use(host: str, port: int) -> bool:
+    """Whether another program already listens on ``host:port``.
+
+    Other failures to bind (an address not on this machine, a name) are left to the
+    server, which reports them itself.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         # As the server will: a port in TIME_WAIT is free, one with a listener is not.
@@ -28,10 +32,8 @@ def port_problem(host: str, port: int) -> str | None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                return f"port {port} on {host} is already in use; pick another with --port"
-            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-    return None
+            return exc.errno == errno.EADDRINUSE
+    return False
 
 
 def solara_args(host: str, port: int) -> list[str]:
@@ -92,8 +94,8 @@ def serve(
     for scenario in scenarios or []:
         load(scenario)  # exits with status 2 and the reason if it cannot be read
         named.append(find_scenario(scenario).resolve())
-    problem = port_problem(host, port)
-    if problem is not None:
+    if port_in_use(host, port):
+        problem = f"port {port} on {host} is already in use; pick another with --port"
         raise fail(ScenarioError("--port", [("", problem)]))
     for key, value in OFFLINE_ENV.items():
         os.environ[key] = value
