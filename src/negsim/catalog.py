@@ -28,12 +28,14 @@ def scenario_dirs() -> list[Path]:
     return shipped_dirs("scenarios")
 
 
+def first_dir_with(relative: str, pattern: str) -> Path | None:
+    """The first shipped folder (in search order) holding files that match ``pattern``."""
+    return next((d for d in shipped_dirs(relative) if any(d.glob(pattern))), None)
+
+
 def findings_dir() -> Path | None:
     """The folder of finding definitions (F1.yaml ... F10.yaml), if one is found."""
-    for d in shipped_dirs("experiments/findings"):
-        if any(d.glob("F*.yaml")):
-            return d
-    return None
+    return first_dir_with("experiments/findings", "F*.yaml")
 
 
 def case_dirs() -> list[Path]:
@@ -43,10 +45,7 @@ def case_dirs() -> list[Path]:
 
 def validation_dir() -> Path | None:
     """The folder of validation answer keys (``experiments/validation``), if one is found."""
-    for d in shipped_dirs("experiments/validation"):
-        if any(d.glob("*.yaml")):
-            return d
-    return None
+    return first_dir_with("experiments/validation", "*.yaml")
 
 
 def _by_name(dirs: list[Path]) -> list[Path]:

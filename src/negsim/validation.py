@@ -13,24 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from negsim.calendar import format_month, parse_month
 from negsim.constants import DEFAULT_CONSTANTS, Constants
 from negsim.scenario import (
+    Identifier,
     Scenario,
     ScenarioError,
+    Text,
     _month,
     load_scenario,
     read_yaml,
@@ -50,8 +44,6 @@ NEED_THRESHOLD = 0.6
 MAJORITY = 0.5
 
 COMPROMISE, SHELVED = "compromise", "shelved"
-Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
-Text = Annotated[str, StringConstraints(min_length=1)]
 
 
 # --- the answer keys ------------------------------------------------------------------------
