@@ -55,7 +55,7 @@ def years_figure(report: dict[str, Any]) -> Figure:
     ]
     lo = min(xs + agreed_ys, default=1950) - 3
     hi = max(xs + agreed_ys, default=2025) + 3
-    none_y = hi + 4  # the "no agreement" band
+    none_y = hi + 5  # the "no agreement" band
     fig, ax = plt.subplots(figsize=(11, 9.5))
     ax.fill_between(
         [lo, hi],
@@ -66,9 +66,9 @@ def years_figure(report: dict[str, Any]) -> Figure:
         label=f"within ±{YEAR_TOLERANCE} years of history",
     )
     ax.plot([lo, hi], [lo, hi], color="tab:green", lw=1)
-    ax.axhspan(hi + 2, hi + 6, color="0.92")
-    ax.text(lo + 0.5, hi + 5.6, "model: no agreement in the run", fontsize=12, va="top")
-    seen = set()
+    ax.axhspan(hi + 2, hi + 8, color="0.92")
+    seen: set[str] = set()
+    misses: list[str] = []
     for p, x in zip(phases, xs, strict=True):
         style = (p["verdict"], p["history"]["concluded"])
         marker, face, label = STYLES[style]
@@ -82,16 +82,39 @@ def years_figure(report: dict[str, Any]) -> Figure:
             edgecolors=EDGES[p["verdict"]],
             linewidths=1.8,
             label=None if label in seen else label,
-            zorder=3,
+            zorder=4 if p["verdict"] == "MISS" else 3,
         )
         seen.add(label)
         if p["verdict"] == "MISS":
-            ax.annotate(_short(p), (x, y), xytext=(6, 6), textcoords="offset points", fontsize=10)
+            # Misses are numbered on the plot and named in a key, so labels never collide.
+            misses.append(_short(p))
+            ax.annotate(
+                str(len(misses)),
+                (x, y),
+                xytext=(7, 5) if len(misses) % 2 else (-17, 5),  # alternate sides
+                textcoords="offset points",
+                fontsize=12,
+                fontweight="bold",
+                color="tab:red",
+                zorder=5,
+            )
+    if misses:
+        # Above the diagonal on the left is empty: a model year decades after history's
+        # would be a miss far outside the band, and such a point would still show.
+        ax.text(
+            0.02,
+            0.86,
+            "Misses:\n" + "\n".join(f"{k}  {name}" for k, name in enumerate(misses, 1)),
+            transform=ax.transAxes,
+            va="top",
+            fontsize=11,
+            bbox={"boxstyle": "round", "fc": "white", "ec": "0.7"},
+        )
     ax.set_xlim(lo, hi)
-    ax.set_ylim(lo, hi + 6)
+    ax.set_ylim(lo, hi + 8)
     # Year ticks only below the band; the band itself is labelled "none".
     ticks = [t for t in MaxNLocator(nbins=8, integer=True).tick_values(lo, hi) if lo <= t <= hi]
-    ax.set_yticks([*ticks, none_y], [f"{t:.0f}" for t in ticks] + ["none"])
+    ax.set_yticks([*ticks, none_y], [f"{t:.0f}" for t in ticks] + ["no\nagreement"])
     ax.set_xlabel("History: year the phase concluded, or its end if it did not (year)", fontsize=13)
     ax.set_ylabel("Model: median agreement month over replications (year)", fontsize=13)
     right, total = report["totals"]["phases_right"], report["totals"]["phases"]
