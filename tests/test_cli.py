@@ -284,3 +284,31 @@ def test_valid_scenario_never_crashes_run(tmp_path):
         assert result.exit_code == 0, repr(result.exception)
     else:
         assert result.exit_code == 2
+
+
+def test_the_printed_seed_is_the_one_to_pass_back():
+    first = invoke("run", SCENARIO_NAME, "--seed", "7")
+    (printed,) = re.findall(r"--seed (\d+)\)", first.output)
+    assert printed == "7"
+    again = invoke("run", SCENARIO_NAME, "--seed", printed)
+    assert again.output == first.output
+    other = invoke("run", SCENARIO_NAME, "--seed", "8")
+    assert "--seed 8)" in other.output
+
+
+def test_an_unknown_scenario_name_suggests_the_nearest_shipped_ones():
+    assert_bad_input(
+        invoke("run", "rok_japan_1965"),
+        "rok_japan_1965: no such file and no shipped scenario of that name",
+        "did you mean rok_japan_1951_1965",
+    )
+
+
+def test_the_python_api_takes_a_shipped_name_as_the_cli_does():
+    import negsim
+
+    by_name = negsim.load_scenario(SCENARIO_NAME, {"drivers.us_pressure.scale": 0.5})
+    by_path = negsim.load_scenario(SCENARIO_1965, {"drivers.us_pressure.scale": 0.5})
+    assert by_name == by_path
+    with pytest.raises(negsim.ScenarioError, match="did you mean rok_japan_1951_1965"):
+        negsim.load_scenario("rok_japan_1951")

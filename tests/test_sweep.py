@@ -430,3 +430,19 @@ def test_wilson_interval():
     assert low[0] == 0 and high[2] == pytest.approx(1)
     assert 0.0 < high[0] < 0.35 and 0.65 < low[2] < 1.0
     np.testing.assert_allclose([low[1], high[1]], [0.2366, 0.7634], atol=1e-4)
+
+
+def test_sweep_given_a_scenario_says_so_and_shows_an_experiment_that_sweeps_it(tmp_path):
+    from conftest import SCENARIO_1965
+
+    from negsim.experiment import load_experiment
+
+    result = sweep_cli(str(SCENARIO_1965))
+    assert result.exit_code == 2, result.output
+    assert "this is a scenario, not an experiment" in result.output
+    assert "states" not in result.output  # not the 14 field errors of an experiment
+    example = result.output.split("e.g.\n", 1)[1].split("\nthen:", 1)[0]
+    path = tmp_path / "example.yaml"
+    path.write_text(example)
+    plan = load_experiment(path)
+    assert plan.points == 11

@@ -77,6 +77,26 @@ def find_scenario(name_or_path: str) -> Path:
     return path
 
 
+def locate_scenario(name_or_path: str | Path) -> Path:
+    """The file of a scenario given by path or shipped name; an unknown name is refused
+    (:class:`~negsim.scenario.ScenarioError`) with the nearest shipped names."""
+    import difflib
+
+    from negsim.scenario import ScenarioError
+
+    path = find_scenario(str(name_or_path))
+    if path.exists():
+        return path
+    names = [p.stem for p in [*shipped_scenarios(), *shipped_cases()]]
+    near = difflib.get_close_matches(path.stem, names, n=3, cutoff=0.6)
+    bare_name = path.suffix not in (".yaml", ".yml") and len(path.parts) == 1
+    if not near and not bare_name:
+        return path  # a missing file: reading it reports that, naming the path
+    what = "no such file and no shipped scenario of that name"
+    hint = f"; did you mean {' or '.join(near)}?" if near else ""
+    raise ScenarioError(str(name_or_path), [("", f"{what}{hint} (negsim list shows them all)")])
+
+
 def offered_scenarios(named: Iterable[str | Path] = ()) -> dict[str, Path]:
     """What a server may open, by the name its page shows: the shipped scenarios, then files
     named when it started (by their stem, or their full path where the stem is taken).

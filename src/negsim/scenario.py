@@ -422,11 +422,15 @@ def scenario_from_dict(doc: dict[str, Any], name: str = "<scenario>") -> Scenari
 def load_scenario(
     path: str | Path, overrides: dict[str, Any] | list[str] | None = None
 ) -> Scenario:
-    """Load, override (``{"states.JPN.audience_cost": 0.7}`` or ``["path=value"]``) and validate."""
+    """Load, override (``{"states.JPN.audience_cost": 0.7}`` or ``["path=value"]``) and validate.
+
+    ``path`` is a file or the name of a shipped scenario (``"rok_japan_1951_1965"``).
+    """
+    from negsim.catalog import locate_scenario
     from negsim.parameters import apply_overrides
 
     name = str(path)
-    doc = read_yaml(path)
+    doc = read_yaml(locate_scenario(path))  # a shipped name is found as the CLI finds it
     if overrides:
         doc = apply_overrides(doc, overrides, name)
     return scenario_from_dict(doc, name)

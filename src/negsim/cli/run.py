@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 def format_summary(summary: dict[str, Any]) -> str:
     """A run's summary as a reader would want it on screen."""
-    lines = [f"{summary['title']}  (scenario {summary['scenario']}, seed {summary['seed']})"]
+    # The master seed, which --seed takes back; summary["seed"] is the one it derives for run 0.
+    seed = summary.get("master_seed", summary["seed"])
+    lines = [f"{summary['title']}  (scenario {summary['scenario']}, --seed {seed})"]
     if summary["agreement"]:
         lines.append(f"Agreement: yes, {summary['agreement_date']}")
         lines.append("Package:")

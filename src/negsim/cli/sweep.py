@@ -3,11 +3,49 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from negsim.cli.common import fail
+
+if TYPE_CHECKING:
+    from negsim.scenario import ScenarioError
+
+
+EXPERIMENT_TEMPLATE = """\
+id: {stem}_sweep
+title: {stem}, U.S. pressure swept
+scenario: {path}
+parameters:
+  drivers.us_pressure.scale: {{range: [0.0, 2.0], steps: 11}}
+design: {{sampler: grid}}
+replications: 50
+master_seed: 1
+outcomes: [agreed, agreement_date]"""
+
+
+def scenario_given(path: Path) -> ScenarioError | None:
+    """If ``path`` is a valid scenario, the error that says so and shows how to sweep it."""
+    from negsim.scenario import ScenarioError, load_scenario
+
+    try:
+        load_scenario(path)
+    except ScenarioError:
+        return None
+    example = EXPERIMENT_TEMPLATE.format(stem=path.stem, path=path.resolve())
+    return ScenarioError(
+        str(path),
+        [
+            (
+                "",
+                "this is a scenario, not an experiment. To sweep it, write an experiment "
+                "file that names it and the parameters to vary (docs/sweeps.md), e.g.\n"
+                + example
+                + f"\nthen: negsim sweep {path.stem}_sweep.yaml",
+            )
+        ],
+    )
 
 
 def sweep(
@@ -59,7 +97,7 @@ def sweep(
             progress=progress,
         )
     except ScenarioError as exc:
-        raise fail(exc) from None
+        raise fail(scenario_given(experiment) or exc) from None
     except KeyboardInterrupt:
         from negsim.sweep import chunks_on_disk
 
