@@ -224,6 +224,11 @@ def test_a_bad_answer_key_names_its_file_and_field(tmp_path, monkeypatch, mutate
         assert needle in result.output, result.output
 
 
+def test_only_runs_the_named_case(mini_case):
+    data = json.loads(invoke("validate", "--json", "-r", "4", "--only", "mini_case").stdout)
+    assert {p["case"] for p in data["phases"]} == {"mini_case"}
+
+
 def test_only_an_unknown_case_exits_2(mini_case):
     result = invoke("validate", "--only", "atlantis_1900")
     assert result.exit_code == 2
