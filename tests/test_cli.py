@@ -312,3 +312,26 @@ def test_the_python_api_takes_a_shipped_name_as_the_cli_does():
     assert by_name == by_path
     with pytest.raises(negsim.ScenarioError, match="did you mean rok_japan_1951_1965"):
         negsim.load_scenario("rok_japan_1951")
+
+
+def test_concession_shares_add_up_where_demands_crossed_and_one_mean_summarizes_them():
+    summary = json.loads(invoke("run", "dprk_japan_future_opening", "--json").output)
+    assert not summary["agreement"]
+    shares, (a, b) = summary["concession_share"], list(summary["concession_share"])
+    closed = [iid for iid, gap in summary["final_gap"].items() if gap == 0.0]
+    assert closed, "the case no longer has an issue whose demands met: pick another"
+    for iid in closed:
+        assert shares[a][iid] + shares[b][iid] == pytest.approx(1.0), iid
+    for sid in (a, b):
+        mean = sum(shares[sid].values()) / len(shares[sid])
+        assert summary["mean_concession"][sid] == pytest.approx(mean)
+    assert "total_concession" not in summary
+
+
+def test_shares_never_print_as_minus_zero():
+    from negsim.cli.run import share_text
+
+    assert share_text(-0.001) == "0.00"
+    assert share_text(-0.01) == "-0.01"
+    text = invoke("run", SCENARIO_NAME, "--set", "drivers.us_pressure.scale=0").output
+    assert "-0.00" not in text

@@ -92,7 +92,7 @@ def test_state_without_drive_makes_no_concessions_mesa(sid, scenario):
         assert summary["concession_share"][sid][iid] == 0.0
     assert summary["agreement"] is False
     # the test is not vacuous: the partner did move, and the state's willingness was <= 0
-    assert summary["total_concession"][partner] > 0
+    assert summary["mean_concession"][partner] > 0
     assert (series[f"drive_{sid}"] <= series[f"resistance_{sid}"]).all()
 
 
@@ -184,8 +184,8 @@ def test_mirror_image_states_reach_symmetric_package_mesa():
         a, b = (summary["concession_share"][s][iid] for s in ("A", "B"))
         assert a == pytest.approx(b, abs=1e-9)
         assert a == pytest.approx(0.5, abs=1e-9)
-    assert summary["total_concession"]["A"] == pytest.approx(
-        summary["total_concession"]["B"], abs=1e-9
+    assert summary["mean_concession"]["A"] == pytest.approx(
+        summary["mean_concession"]["B"], abs=1e-9
     )
 
 
@@ -208,7 +208,7 @@ def test_asymmetric_states_do_not_split_evenly():
     doc["issues"]["border"]["salience"] = {"A": 1 / 3 + 1e-9, "B": 1 / 3 + 1e-9}
     _, summary = simulate(validate(doc), seed=0)
     assert summary["agreement"]
-    assert summary["total_concession"]["A"] > summary["total_concession"]["B"] + 0.05
+    assert summary["mean_concession"]["A"] > summary["mean_concession"]["B"] + 0.05 / 3
 
 
 # --- 4. suspended talks move nothing ---------------------------------------------------------
@@ -466,3 +466,17 @@ def test_valid_scenario_gives_finite_results():
     series, summary = simulate(scenario, until="2000-06")
     assert np.isfinite(series[demand_columns(series)].to_numpy()).all()
     assert all(math.isfinite(g) for g in summary["final_gap"].values())
+
+
+def test_the_time_series_records_every_driver_as_each_state_felt_it():
+    from negsim.dynamics import DRIVER_NAMES
+
+    scenario = load_scenario("rok_japan_1951_1965")
+    series, _ = simulate(scenario, seed=0)
+    for name in DRIVER_NAMES:
+        for sid in scenario.state_ids:
+            assert series[f"{name}_{sid}"].notna().all(), (name, sid)
+    assert series["us_pressure_ROK"].iloc[-1] > series["us_pressure_ROK"].iloc[0]  # it rose
+    halved = load_scenario("rok_japan_1951_1965", {"drivers.us_pressure.scale": 0.5})
+    half, _ = simulate(halved, seed=0, until="1955-01")
+    assert np.allclose(half["us_pressure_JPN"], 0.5 * series["us_pressure_JPN"][: len(half)])

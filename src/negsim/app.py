@@ -406,11 +406,10 @@ def status_html(model: SeminarModel) -> str:
                 f"<tr><td>{_e(spec.issues[iid].label)}</td><td>{_e(what)}</td>"
                 f"<td>{_share(shares[a][iid])}</td><td>{_share(shares[b][iid])}</td></tr>"
             )
-        total = summary["total_concession"]
-        n = len(timeline.issue_ids)
+        mean = summary["mean_concession"]
         parts.append(
-            f"<tr><td><i>mean over issues</i></td><td></td><td>{_share(total[a] / n)}</td>"
-            f"<td>{_share(total[b] / n)}</td></tr></table>"
+            f"<tr><td><i>mean over issues (unweighted)</i></td><td></td>"
+            f"<td>{_share(mean[a])}</td><td>{_share(mean[b])}</td></tr></table>"
         )
         parts.append(
             "<div><small>Conceded: how far each side moved from its ideal, as a share of the "

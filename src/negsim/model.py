@@ -8,7 +8,7 @@ from mesa.datacollection import DataCollector
 
 from negsim.agents import StateAgent
 from negsim.constants import DEFAULT_CONSTANTS, Constants
-from negsim.dynamics import issue_gaps, settled, settlement_point
+from negsim.dynamics import DRIVER_NAMES, issue_gaps, settled, settlement_point
 from negsim.runstate import apply_event, initial_state
 from negsim.scenario import Scenario
 from negsim.timeline import compile_timeline
@@ -69,6 +69,10 @@ class NegotiationModel(Model):
         reporters["mean_gap"] = lambda m: float(np.mean(m.gaps))
         for a in self.states:
             sid = a.state_id
+            for d, name in enumerate(DRIVER_NAMES):  # each driver's level as this state felt it
+                reporters[f"{name}_{sid}"] = lambda m, d=d, k=a.index: float(
+                    m.run_state.drivers_at(m.timeline, m.month_step)[d][k]
+                )
             reporters[f"drive_{sid}"] = lambda m, a=a: a.drive
             reporters[f"resistance_{sid}"] = lambda m, a=a: a.resistance
             for i, iid in enumerate(self.timeline.issue_ids):

@@ -15,15 +15,24 @@ def concession_shares(ideal: np.ndarray, point: np.ndarray) -> np.ndarray:
     """Each state's concession share per issue, [*B, S, I], for settlement points [*B, S, I].
 
     ``point`` is the package (both rows equal) after an agreement, or each state's
-    own current demand when talks did not conclude.
+    own current demand when talks did not conclude. On an issue where the two demands
+    have met or crossed, both are read at the settlement point between them, so the two
+    shares add up to 1 there as they do in a package.
     """
-    return np.stack(
-        [
-            concession_share(ideal[..., 0, :], ideal[..., 1, :], point[..., 0, :]),
-            concession_share(ideal[..., 1, :], ideal[..., 0, :], point[..., 1, :]),
-        ],
-        axis=-2,
-    )
+
+    def shares(at: np.ndarray) -> np.ndarray:
+        return np.stack(
+            [
+                concession_share(ideal[..., 0, :], ideal[..., 1, :], at[..., 0, :]),
+                concession_share(ideal[..., 1, :], ideal[..., 0, :], at[..., 1, :]),
+            ],
+            axis=-2,
+        )
+
+    own = shares(point)
+    middle = settlement_point(point[..., 0, :], point[..., 1, :])
+    crossed = own.sum(axis=-2, keepdims=True) > 1.0
+    return np.where(crossed, shares(np.stack([middle, middle], axis=-2)), own)
 
 
 def settlement_points(demand: np.ndarray, agreed: np.ndarray) -> np.ndarray:
@@ -97,6 +106,7 @@ def summarize(
             sid: {iid: float(shares[s, i]) for i, iid in enumerate(issues)}
             for s, sid in enumerate(states)
         },
-        "total_concession": {sid: float(shares[s].sum()) for s, sid in enumerate(states)},
+        # The one summary figure: the plain (unweighted) mean of the shares over the issues.
+        "mean_concession": {sid: float(shares[s].mean()) for s, sid in enumerate(states)},
         "final_gap": {iid: float(gaps[i]) for i, iid in enumerate(issues)},
     }

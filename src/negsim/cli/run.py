@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from negsim.scenario import Scenario
 
 
+def share_text(value: float) -> str:
+    """A share to two decimals, never "-0.00" (a rounding residue, not a concession)."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     """A run's summary as a reader would want it on screen."""
     # The master seed, which --seed takes back; summary["seed"] is the one it derives for run 0.
@@ -28,18 +34,22 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append("Agreement: no")
         lines.append("Remaining gap per issue (on the issue's 0-1 axis):")
         for iid, gap in summary["final_gap"].items():
-            lines.append(f"  {iid:<18} {gap:.2f}")
-    lines.append("Concession share per issue (how far each side moved, share of the initial gap):")
+            lines.append(f"  {iid:<18} {share_text(gap)}")
+    lines.append(
+        "Concession share per issue (how far each side moved, share of the initial gap; "
+        "where demands met or crossed, at the point between them):"
+    )
     states = list(summary["concession_share"])
     lines.append(f"  {'issue':<18} " + " ".join(f"{s:>8}" for s in states))
     issues = list(summary["final_gap"])
     for iid in issues:
         lines.append(
             f"  {iid:<18} "
-            + " ".join(f"{summary['concession_share'][s][iid]:>8.2f}" for s in states)
+            + " ".join(f"{share_text(summary['concession_share'][s][iid]):>8}" for s in states)
         )
     lines.append(
-        f"  {'total':<18} " + " ".join(f"{summary['total_concession'][s]:>8.2f}" for s in states)
+        f"  {'mean (unweighted)':<18} "
+        + " ".join(f"{share_text(summary['mean_concession'][s]):>8}" for s in states)
     )
     if "agreement_probability" in summary:
         q = summary["agreement_date_quantiles"]
