@@ -47,6 +47,9 @@ from negsim.scenario import (
 OUTCOME_NAMES = ("agreed", "agreement_date", "agreement_step", "package", "final_gap", "concession")
 MAX_RUNS = 10**9
 MAX_CHUNK = 100_000
+#: The most design points a sweep may have: the design table is built in memory (8 bytes per
+#: point and parameter), so the size is computed, and refused past this, before it is built.
+MAX_DESIGN_POINTS = 10**7
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 Text = Annotated[str, StringConstraints(min_length=1)]
@@ -193,6 +196,40 @@ def _problem(names: list[str], specs: list[Varied]) -> dict[str, Any]:
     return {"num_vars": len(names), "names": names, "bounds": [list(v.range) for v in specs]}
 
 
+def design_size(experiment: Experiment) -> int:
+    """The number of design points the sampler will lay out, computed without building them."""
+    specs = list(experiment.parameters.values())
+    design = experiment.design
+    if design.sampler == "grid":
+        return math.prod(len(v.values) if v.values is not None else v.steps or 11 for v in specs)
+    if design.sampler == "lhs":
+        return design.samples or 0
+    per_sample = 2 * len(specs) + 2 if design.second_order else len(specs) + 2
+    return (design.samples or 0) * per_sample
+
+
+def _size_problems(experiment: Experiment) -> list[tuple[str, str]]:
+    points = design_size(experiment)
+    if points > MAX_DESIGN_POINTS:
+        field = "parameters" if experiment.design.sampler == "grid" else "design.samples"
+        return [
+            (
+                field,
+                f"the {experiment.design.sampler} design has {points:,} points; at most "
+                f"{MAX_DESIGN_POINTS:,} allowed (fewer steps or samples, or more replications)",
+            )
+        ]
+    if points * experiment.replications > MAX_RUNS:
+        return [
+            (
+                "replications",
+                f"{points:,} points x {experiment.replications:,} replications is "
+                f"more than {MAX_RUNS:,} runs",
+            )
+        ]
+    return []
+
+
 def build_design(experiment: Experiment) -> dict[str, np.ndarray]:
     """The design table: each parameter's value at each point (grid, LHS or Sobol)."""
     names = list(experiment.parameters)
@@ -334,21 +371,10 @@ def plan_from_dict(doc: dict[str, Any], name: str, base: Path) -> Plan:
         ) from None
     scenario = scenario_from_dict(scenario_document, str(scenario_path))
     refs, problems = _check_against_scenario(experiment, scenario)
+    problems += _size_problems(experiment)
     if problems:
         raise ScenarioError(name, problems)
     design = build_design(experiment)
-    points = len(next(iter(design.values())))
-    if points * experiment.replications > MAX_RUNS:
-        raise ScenarioError(
-            name,
-            [
-                (
-                    "replications",
-                    f"{points} points x {experiment.replications} replications is "
-                    f"more than {MAX_RUNS:,} runs",
-                )
-            ],
-        )
     problems = _ideal_problems(scenario, refs, design)
     if problems:
         raise ScenarioError(name, problems)

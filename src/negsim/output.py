@@ -1,28 +1,158 @@
-"""Result files written whole or not at all (temporary file, then an atomic rename)."""
+"""The one way negsim writes a file: whole or not at all, and a message when it cannot.
+
+Every result file (a run's series, summary and figure, a sweep's chunks and manifest, a plot,
+a report) is written to a hidden temporary file beside its place, flushed to disk (fsync),
+renamed into place, and the directory flushed too, so that neither a crash nor a full disk
+leaves a half-written file under the real name. :func:`write_files` does this for a group
+of files that belong together: all of them appear, or none.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+from negsim.inputs import ScenarioError
+
+Writer = Callable[[Path], None]  # writes one file's content to the path it is given
+
+WHAT_TO_DO = {
+    errno.EROFS: "the file system is read-only; choose another --out",
+    errno.ENOSPC: "the disk is full; free some space or choose another --out",
+    errno.EDQUOT: "the disk quota is used up; free some space or choose another --out",
+    errno.EACCES: "no permission to write there; choose another --out",
+    errno.EPERM: "no permission to write there; choose another --out",
+    errno.ENOTDIR: "a part of the path is a file, not a directory; choose another --out",
+    errno.EISDIR: "a directory is in the way; choose another file name",
+    errno.EEXIST: "a file is in the way; choose another --out",
+    errno.ENAMETOOLONG: "the name is too long; choose a shorter --out",
+}
+
+
+class OutputError(ScenarioError):
+    """A result file that cannot be written, with where, why and what to do."""
+
+
+def output_error(path: Path, exc: OSError) -> OutputError:
+    """An :class:`OutputError` for ``path`` from the operating system's error."""
+    what = WHAT_TO_DO.get(exc.errno or 0, "choose another --out")
+    reason = exc.strerror or str(exc)
+    return OutputError(str(path), [("", f"cannot write: {reason}; {what}")])
+
+
+def ensure_directory(path: Path) -> Path:
+    """Create a results directory (and its parents) or raise :class:`OutputError`."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if not path.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "exists and is not a directory")
+    except FileExistsError:
+        raise output_error(path, OSError(errno.ENOTDIR, "exists and is not a directory")) from None
+    except OSError as exc:
+        raise output_error(path, exc) from None
+    return path
 
 
 def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
+def _fsync_path(path: Path, flags: int = os.O_RDONLY) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_files(files: dict[Path, Writer]) -> None:
+    """Write a group of files atomically as one: every file appears whole, or none does.
+
+    Each is written to a temporary file first (this is where a full disk fails, and then
+    every temporary file is removed); only when all are on disk are they renamed into place.
+    """
+    staged: list[tuple[Path, Path]] = []
+    current = next(iter(files), Path("."))
+    try:
+        for path, write in files.items():
+            current = path
+            tmp = _temporary(path)
+            staged.append((tmp, path))
+            write(tmp)
+            _fsync_path(tmp)
+        for tmp, path in staged:
+            current = path
+            os.replace(tmp, path)
+        for directory in {path.parent for path in files}:
+            _fsync_path(directory)
+    except OSError as exc:
+        raise output_error(current, exc) from None
+    finally:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):  # a read-only directory: nothing was written there
+                tmp.unlink(missing_ok=True)
+
+
+def write_file(path: Path, write: Writer) -> None:
+    """Write one file atomically (see :func:`write_files`)."""
+    write_files({path: write})
+
+
+def finite(data: Any) -> Any:
+    """``data`` with every NaN or infinity as ``None`` (``null``): JSON has no NaN."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {k: finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [finite(v) for v in data]
+    return data
+
+
+def json_writer(data: Any) -> Writer:
+    """Write ``data`` as strict JSON (indented, UTF-8)."""
+    text = json.dumps(finite(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return lambda tmp: tmp.write_text(text, encoding="utf-8")
+
+
+def parquet_writer(frame: Any) -> Writer:
+    """Write a pandas DataFrame (without its index) or an Arrow table as Parquet."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def write(tmp: Path) -> None:
+        if isinstance(frame, pa.Table):
+            pq.write_table(frame, tmp)
+        else:
+            frame.to_parquet(tmp, index=False)
+
+    return write
+
+
+def figure_writer(fig: Any, dpi: int = 130, fmt: str = "png") -> Writer:
+    """Write a Matplotlib figure (closed once written or failed)."""
+    import matplotlib.pyplot as plt
+
+    def write(tmp: Path) -> None:
+        try:
+            fig.savefig(tmp, dpi=dpi, format=fmt)
+        finally:
+            plt.close(fig)
+
+    return write
+
+
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically."""
-    tmp = _temporary(path)
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_file(path, json_writer(data))
 
 
-def write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    """Write a Parquet file atomically."""
-    tmp = _temporary(path)
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
+def write_parquet(path: Path, frame: Any) -> None:
+    """Write a Parquet file (a DataFrame or an Arrow table) atomically."""
+    write_file(path, parquet_writer(frame))

@@ -96,8 +96,7 @@ def convergence_figure(scenario: Scenario, series: pd.DataFrame, summary: dict) 
 
 
 def save_figure(fig: Figure, path: Path) -> None:
-    """Write a figure atomically (a temporary file, then a rename) and close it."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, dpi=130, format=path.suffix.lstrip("."))
-    plt.close(fig)
-    tmp.replace(path)
+    """Write a figure atomically (negsim's one writer, :mod:`negsim.output`) and close it."""
+    from negsim.output import figure_writer, write_file
+
+    write_file(path, figure_writer(fig, fmt=path.suffix.lstrip(".") or "png"))

@@ -20,6 +20,7 @@ engine, the chunk size, the number of workers or the executor.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -40,6 +41,7 @@ from negsim.scenario import Scenario, ScenarioError
 from negsim.timeline import Timeline
 
 MANIFEST = "_manifest.json"
+PLOTS = "_plots"  # what `negsim plot` writes by default
 CHUNK_RE = re.compile(r"^chunk-(\d{6,})\.parquet$")
 ENGINES = ("batch", "mesa")
 # Fields of the manifest that must match for --resume to continue a sweep.
@@ -222,13 +224,59 @@ def outcome_table(
     return pa.table(columns)
 
 
-def write_table(path: Path, table: pa.Table) -> None:
-    """Write a chunk whole or not at all: a temporary (hidden) file, then an atomic rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    tmp.replace(path)
+CHUNK_KEY = b"negsim.chunk"  # a chunk file's identity, in its Parquet schema metadata
+
+
+def chunk_identity(task: ChunkTask) -> dict[str, Any]:
+    """What a chunk file must say about itself to count as done on --resume."""
+    return {
+        "fingerprint": task.key,
+        "master_seed": task.master_seed,
+        "chunk": task.index,
+        "first": task.first,
+        "stop": task.stop,
+    }
+
+
+def write_table(path: Path, table: pa.Table, identity: dict[str, Any] | None = None) -> None:
+    """Write a chunk whole or not at all (negsim's one writer), with its identity and page
+    checksums, so that a resume can tell a chunk of its own from a copied or damaged one."""
+    import json
+
+    from negsim.output import write_file
+
+    if identity is not None:
+        metadata = {**(table.schema.metadata or {}), CHUNK_KEY: json.dumps(identity).encode()}
+        table = table.replace_schema_metadata(metadata)
+    write_file(path, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
+
+
+def chunk_problem(path: Path, identity: dict[str, Any]) -> str | None:
+    """Why a chunk file on disk cannot count as chunk ``identity["chunk"]``; None if it can.
+
+    The whole file is read (with page checksums), not only its footer: a chunk with damaged
+    bytes is found here, before it is counted, rather than when the results are read.
+    """
+    import json
+
+    try:
+        table = pq.read_table(path, page_checksum_verification=True)
+        stored = json.loads((table.schema.metadata or {}).get(CHUNK_KEY, b"null"))
+        runs = table.column("run").to_numpy()
+    except Exception as exc:  # pyarrow raises many kinds of error for a damaged file
+        return f"cannot be read ({str(exc).splitlines()[0][:120] or type(exc).__name__})"
+    if not isinstance(stored, dict):
+        return "carries no negsim chunk identity (copied in, or from an older negsim)"
+    if (
+        stored.get("fingerprint") != identity["fingerprint"]
+        or stored.get("master_seed") != identity["master_seed"]
+    ):
+        return "was written by another sweep (another experiment, scenario or seed)"
+    first, stop = identity["first"], identity["stop"]
+    if not np.array_equal(runs, np.arange(first, stop)):
+        held = f"{runs[0]}..{runs[-1]}" if len(runs) else "no runs"
+        return f"holds runs {held}, not its own runs {first}..{stop - 1}"
+    return None
 
 
 # --- the plan of chunks, the manifest and resuming ------------------------------------------
@@ -307,7 +355,7 @@ def chunks_on_disk(results: Path) -> dict[int, Path]:
 
 
 def prepare_directory(
-    results: Path, manifest: dict[str, Any], resume: bool
+    results: Path, manifest: dict[str, Any], resume: bool, say: Callable[[str], None] = print
 ) -> tuple[set[int], dict[str, Any]]:
     """Check the results directory; return the chunks already done and the manifest to write.
 
@@ -348,7 +396,7 @@ def prepare_directory(
     n_chunks = manifest["chunks"]
     present = chunks_on_disk(results)
     beyond = sorted(k for k in present if k >= n_chunks)
-    if beyond:
+    if beyond and old.get("runs", 0) > manifest["runs"]:
         raise ScenarioError(
             str(results),
             [
@@ -359,16 +407,59 @@ def prepare_directory(
                 )
             ],
         )
+    if beyond:
+        names = ", ".join(present[k].name for k in beyond[:5])
+        raise ScenarioError(
+            str(results),
+            [
+                (
+                    "",
+                    f"{names}: beyond this sweep's {n_chunks} chunks, so not written by it; "
+                    "move them away and --resume again",
+                )
+            ],
+        )
     for stale in results.glob(".chunk-*.tmp"):
         stale.unlink(missing_ok=True)
-    done = set()
-    for k, path in present.items():
-        expected = (
-            min((k + 1) * manifest["chunk_size"], manifest["runs"]) - k * manifest["chunk_size"]
+    foreign = [e.name for e in entries if not _ours(e.name)]
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
         )
-        if pq.read_metadata(path).num_rows == expected:
-            done.add(k)  # a short last chunk of an earlier --runs preview is run again
+        say(f"note: ignoring {shown} in {results}: not part of the sweep")
+    done = set()
+    size = manifest["chunk_size"]
+    for k, path in sorted(present.items()):
+        first, stop = k * size, min((k + 1) * size, manifest["runs"])
+        identity = {
+            "fingerprint": manifest["fingerprint"],
+            "master_seed": manifest["master_seed"],
+            "first": first,
+            "stop": stop,
+        }
+        problem = chunk_problem(path, identity)
+        if problem is None:
+            done.add(k)
+        else:  # a short last chunk of an earlier --runs preview, too, is run again
+            say(f"note: {path.name} {problem}: running chunk {k} again")
     return done, manifest
+
+
+def _ours(name: str) -> bool:
+    """Whether an entry of a results directory is the sweep's own (hidden .tmp: a write's)."""
+    if name in (MANIFEST, PLOTS) or CHUNK_RE.match(name):
+        return True
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def sweep_files(results: Path) -> list[Path]:
+    """The chunk files of a sweep's results, in run order, as its manifest counts them.
+
+    Reading these, rather than the whole directory, keeps a stray file out of the results.
+    """
+    manifest = read_manifest(results)
+    present = chunks_on_disk(Path(results))
+    return [present[k] for k in sorted(present) if k < manifest.get("chunks", len(present))]
 
 
 def tasks_for(
@@ -406,7 +497,67 @@ def tasks_for(
         )
 
 
+@contextlib.contextmanager
+def exclusive_lock(results: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a results directory, or refuse: one writer at a time.
+
+    The lock is the kernel's (flock on the directory itself): it goes with the process,
+    so a sweep killed with -9 leaves no stale lock behind.
+    """
+    import fcntl
+
+    fd = os.open(results, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ScenarioError(
+                str(results),
+                [
+                    (
+                        "--out",
+                        "another negsim sweep is writing to this directory; wait for it to "
+                        "finish (then --resume) or choose another --out",
+                    )
+                ],
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
 # --- executors ----------------------------------------------------------------------------
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel whether the pid exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def _die_with(parent: int, every: float = 0.5) -> None:
+    """A worker's initializer: exit as soon as the sweep's main process is gone.
+
+    A worker's parent is the forkserver, not the sweep, so the kernel's parent-death signal
+    cannot be used; a daemon thread watches the sweep's process instead.
+    """
+    import threading
+
+    def watch() -> None:
+        while _alive(parent):
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="negsim-parent-watch", daemon=True).start()
 
 
 def run_in_process(tasks: Iterable[ChunkTask]) -> Iterator[tuple[ChunkTask, pa.Table]]:
@@ -422,7 +573,11 @@ def run_local(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[ChunkT
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["negsim.sweep"])
     pending = iter(tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
+    )
+    finished_cleanly = False
+    with pool:
         flying: dict[Future, ChunkTask] = {}
         try:
             for task in pending:
@@ -437,9 +592,14 @@ def run_local(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[ChunkT
                     following = next(pending, None)
                     if following is not None:
                         flying[pool.submit(run_chunk, following)] = following
+            finished_cleanly = True
         finally:
             for future in flying:
                 future.cancel()
+            if not finished_cleanly:  # Ctrl-C, SIGTERM, an error: stop the chunks in flight
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_dask(
@@ -520,9 +680,14 @@ def run_sweep(
     progress: bool = True,
     constants: Constants = DEFAULT_CONSTANTS,
     on_chunk: Callable[[ChunkTask], None] | None = None,
+    say: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> SweepReport:
-    """Run (or finish) an experiment's sweep into ``results``; bad input raises ScenarioError."""
-    from negsim.output import write_json
+    """Run (or finish) an experiment's sweep into ``results``; bad input raises ScenarioError.
+
+    The results directory is locked for the sweep's life: a second sweep into it is refused.
+    ``say`` receives the lines about chunks run again and files ignored.
+    """
+    from negsim.output import ensure_directory
 
     if engine not in ENGINES:
         raise ScenarioError("--engine", [("", f"unknown engine {engine!r}; one of batch, mesa")])
@@ -535,7 +700,30 @@ def run_sweep(
         )
     results = Path(results)
     manifest = manifest_for(plan, engine, runs, constants)
-    done, manifest = prepare_directory(results, manifest, resume)
+    if results.exists() and not results.is_dir():
+        raise ScenarioError(str(results), [("--out", "exists and is not a directory")])
+    with exclusive_lock(ensure_directory(results)):
+        return _run_locked(plan, results, manifest, engine, workers, dask, runs, resume,
+                           progress, constants, on_chunk, say)  # fmt: skip
+
+
+def _run_locked(
+    plan: Plan,
+    results: Path,
+    manifest: dict[str, Any],
+    engine: str,
+    workers: int,
+    dask: str | None,
+    runs: int,
+    resume: bool,
+    progress: bool,
+    constants: Constants,
+    on_chunk: Callable[[ChunkTask], None] | None,
+    say: Callable[[str], None],
+) -> SweepReport:
+    from negsim.output import write_json
+
+    done, manifest = prepare_directory(results, manifest, resume, say)
     write_json(results / MANIFEST, manifest)
     size = plan.chunk_size
     skipped_runs = sum(min((k + 1) * size, runs) - k * size for k in done)
@@ -551,7 +739,7 @@ def run_sweep(
     chunks_run = runs_run = 0
     try:
         for task, table in stream:
-            write_table(results / chunk_name(task.index), table)
+            write_table(results / chunk_name(task.index), table, chunk_identity(task))
             chunks_run += 1
             runs_run += task.runs
             bar.update(task.runs)
@@ -572,7 +760,7 @@ def run_sweep(
     write_json(results / MANIFEST, manifest)
     report = SweepReport(results, runs, chunks_run, len(done), runs_run, seconds)
     if "agreed" in plan.experiment.outcomes:
-        agreed = pq.read_table(results, columns=["agreed"]).column("agreed")
+        agreed = pq.read_table(sweep_files(results), columns=["agreed"]).column("agreed")
         report.agreement_probability = float(np.mean(agreed.to_numpy(zero_copy_only=False)))
     return report
 
@@ -594,8 +782,6 @@ def _progress_bar(total: int, initial: int, label: str, enabled: bool) -> Any:
 
 
 def read_results(results: Path) -> Any:
-    """The dataset as a pandas DataFrame, sorted by run index."""
-    import pandas as pd
-
-    frame = pd.read_parquet(results)
+    """The dataset (the sweep's own chunk files) as a pandas DataFrame, sorted by run index."""
+    frame = pq.read_table(sweep_files(results)).to_pandas()
     return frame.sort_values("run", kind="stable").reset_index(drop=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -64,7 +65,12 @@ def format_summary(summary: dict[str, Any]) -> str:
 def run(
     scenario: Annotated[str, typer.Argument(help="Scenario file, or the name of a shipped one.")],
     seed: Annotated[
-        int, typer.Option(help="Master seed; replication r runs with a seed derived from it.")
+        int,
+        typer.Option(
+            min=0,
+            max=2**63 - 1,
+            help="Master seed; replication r runs with a seed derived from it.",
+        ),
     ] = 0,
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, help="Monte-Carlo replications.")
@@ -104,7 +110,10 @@ def run(
         summary |= replicate(spec, seed, replications, until=until)
     summary["master_seed"] = seed
     if out is not None:
-        write_run(spec, series, summary, out)
+        try:
+            write_run(spec, series, summary, out)
+        except ScenarioError as exc:
+            raise fail(exc) from None
     if as_json:
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
@@ -115,14 +124,32 @@ def run(
 
 
 def write_run(spec: Scenario, series: Any, summary: dict[str, Any], out: Path) -> None:
-    """Write a run's files; each appears whole or not at all."""
-    from negsim.output import write_json, write_parquet
-    from negsim.plotting import convergence_figure, save_figure
+    """Write a run's three files: all of them whole, or none (an :class:`OutputError`)."""
+    from negsim.output import (
+        OutputError,
+        ensure_directory,
+        figure_writer,
+        json_writer,
+        parquet_writer,
+        write_files,
+    )
+    from negsim.plotting import convergence_figure
 
-    out.mkdir(parents=True, exist_ok=True)
-    write_parquet(out / "timeseries.parquet", series)
-    write_json(out / "summary.json", summary)
-    save_figure(convergence_figure(spec, series, summary), out / "convergence.png")
+    created = not out.exists()
+    ensure_directory(out)
+    try:
+        write_files(
+            {
+                out / "timeseries.parquet": parquet_writer(series),
+                out / "summary.json": json_writer(summary),
+                out / "convergence.png": figure_writer(convergence_figure(spec, series, summary)),
+            }
+        )
+    except OutputError:
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # none of the files: nor the directory made for them
+        raise
 
 
 def check(

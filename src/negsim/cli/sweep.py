@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -48,6 +49,11 @@ def scenario_given(path: Path) -> ScenarioError | None:
     )
 
 
+def _stop_like_ctrl_c(signum: int, frame: object) -> None:
+    """SIGTERM (kill, a batch system's time limit) stops a sweep as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="Experiment file (YAML).")],
     engine: Annotated[
@@ -83,6 +89,7 @@ def sweep(
     if engine not in ENGINES:
         raise fail(ScenarioError("--engine", [("", f"{engine!r}: one of {', '.join(ENGINES)}")]))
     results = out
+    previous = signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     try:
         plan = load_experiment(experiment)
         results = out if out is not None else Path("results") / plan.experiment.id
@@ -108,6 +115,8 @@ def sweep(
             err=True,
         )
         raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     skipped = f" ({report.chunks_skipped} chunks already on disk)" if report.chunks_skipped else ""
     typer.echo(
         f"{plan.experiment.id}: {report.runs:,} of {plan.total_runs:,} runs "
