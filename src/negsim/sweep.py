@@ -596,9 +596,10 @@ def run_local(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[ChunkT
         finally:
             for future in flying:
                 future.cancel()
-            if not finished_cleanly:  # Ctrl-C, SIGTERM, an error: stop the chunks in flight
-                for process in list(getattr(pool, "_processes", {}).values()):
-                    process.terminate()
+            if not finished_cleanly:
+                # Ctrl-C, SIGTERM, an error: queued chunks are dropped, the ones running end
+                # (a chunk takes seconds). Terminating workers instead can leave half a result
+                # in the pool's pipe, and the pool's shutdown then waits on it for ever.
                 pool.shutdown(wait=True, cancel_futures=True)
 
 
