@@ -134,3 +134,16 @@ def mini_doc() -> dict[str, Any]:
 @pytest.fixture
 def mini() -> Scenario:
     return validate(minimal_doc())
+
+
+def invoke(*args: str):
+    """Run a ``negsim`` command in-process; it must end without a traceback."""
+    from typer.testing import CliRunner
+
+    from negsim.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert "Traceback" not in result.output
+    if result.exception is not None:
+        assert isinstance(result.exception, SystemExit), repr(result.exception)
+    return result

@@ -15,6 +15,7 @@ from conftest import (
     SCENARIO_NAME,
     base_1965_doc,
     billion_laughs,
+    invoke,
     minimal_doc,
     write_yaml,
 )
@@ -24,14 +25,6 @@ from negsim.cli import app
 
 runner = CliRunner()
 NEGSIM = Path(sys.executable).with_name("negsim")
-
-
-def invoke(*args: str):
-    result = runner.invoke(app, list(args))
-    assert "Traceback" not in result.output
-    if result.exception is not None:
-        assert isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
 
 
 def assert_bad_input(result, *needles: str) -> None:

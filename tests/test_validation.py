@@ -12,11 +12,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import minimal_doc, write_yaml
-from typer.testing import CliRunner
+from conftest import invoke, minimal_doc, write_yaml
 
 from negsim.catalog import shipped_cases, validation_dir
-from negsim.cli import app
 from negsim.validation import (
     BASELINE_NAMES,
     compromise_shares,
@@ -26,17 +24,8 @@ from negsim.validation import (
     totals,
 )
 
-runner = CliRunner()
 TOTAL_KEYS = {"phases_right", "phases", "balanced_accuracy", "package_direction"}
 PHASE_KEYS = {"case", "phase", "scenario", "scored", "history", "model", "verdict", "package"}
-
-
-def invoke(*args: str):
-    result = runner.invoke(app, list(args))
-    assert "Traceback" not in result.output
-    if result.exception is not None:
-        assert isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
 
 
 def case_doc(phase: str, **changes: Any) -> dict[str, Any]:
