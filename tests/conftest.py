@@ -45,7 +45,7 @@ def minimal_doc(
     """
     a = a if a is not None else motivations()
     b = b if b is not None else motivations()
-    pressure = pressure or [("2000-01", 0.2), ("2004-12", 1.0)]
+    pressure = pressure or [("2000-01", 0.2), ("2004-12", 1.5)]
     return {
         "id": "mini",
         "title": "Minimal two-state test scenario",

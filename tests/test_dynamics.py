@@ -18,13 +18,18 @@ from negsim.dynamics import (
     domestic_resistance,
     drive_to_settle,
     effective_salience,
+    issue_exchange_ratio,
     issue_gaps,
+    issue_hold,
     leader_override,
     move_toward_partner,
-    reciprocity_cap,
+    pace,
+    ratification_chance,
+    readiness,
+    reciprocal_effort,
     set_salience,
-    settled,
     settlement_point,
+    signed_at_table,
 )
 
 C = DEFAULT_CONSTANTS
@@ -38,7 +43,7 @@ def drivers(p: float = 0.0, r: float = 0.0, d: float = 0.0, w: float = 0.0) -> D
     return DriverLevels(us_pressure=p, us_retrenchment=r, detente=d, normalization_wave=w)
 
 
-def test_effective_salience_shrinks_only_historical_issues():
+def test_effective_salience_shrinks_only_historical_issues_with_the_drive():
     sal = np.array([0.2, 0.3, 0.5])
     hist = np.array([True, False, True])
     out = effective_salience(sal, hist, 0.5, C)
@@ -48,8 +53,9 @@ def test_effective_salience_shrinks_only_historical_issues():
     assert out.sum() < sal.sum()
     # never below zero, however strong the pressure
     np.testing.assert_allclose(effective_salience(sal, hist, 100.0, C), [0.0, 0.3, 0.0])
-    # no pressure leaves everything as it was
+    # no drive, or a negative one, leaves everything as it was
     np.testing.assert_allclose(effective_salience(sal, hist, 0.0, C), sal)
+    np.testing.assert_allclose(effective_salience(sal, hist, -2.0, C), sal)
 
 
 def test_effective_salience_broadcasts_over_batch():
@@ -77,10 +83,36 @@ def test_drive_to_settle_formula():
         + C.us_pressure_weight * 0.5 * 0.6
         + C.abandonment_weight * 0.6 * 0.5
         + C.exclusion_weight * 0.7 * 0.4  # the larger of detente and the wave
-        + C.disposition_weight * (0.9 - 0.5)
+        + C.disposition_weight * (0.5 + 0.0) * (0.9 - 0.5)  # leader weight 0.5 + autonomy
         - C.outside_option_weight * 0.2
     )
     assert drive_to_settle(m, d, C) == pytest.approx(expected)
+
+
+def test_named_powers_press_through_dependence_and_may_press_against():
+    m = mot(us_dependence=0.5, leader_disposition=0.5)
+    with_powers = DriverLevels(0.6, 0.0, 0.0, 0.0, power_pressure=np.array([0.5, -1.0]))
+    dependence = np.array([0.4, 0.3])
+    expected = C.us_pressure_weight * (0.5 * 0.6 + 0.4 * 0.5 - 0.3 * 1.0)
+    assert drive_to_settle(m, with_powers, C, dependence) == pytest.approx(expected)
+    # inducements (aid, debt relief, arms offered for a deal) add to the drive
+    paid = DriverLevels(0, 0, 0, 0, us_inducement=0.5, power_inducement=np.array([0.25]))
+    neutral = mot(leader_disposition=0.5)
+    assert drive_to_settle(neutral, paid, C) == pytest.approx(C.inducement_weight * 0.75)
+
+
+def test_autonomy_makes_the_leaders_disposition_decide():
+    """Two-level game: a hostile autocrat blocks harder, an eager one pushes harder."""
+    hostile = [
+        drive_to_settle(mot(leader_disposition=0.1, leader_autonomy=a), drivers(), C)
+        for a in (0.0, 0.5, 1.0)
+    ]
+    eager = [
+        drive_to_settle(mot(leader_disposition=0.9, leader_autonomy=a), drivers(), C)
+        for a in (0.0, 0.5, 1.0)
+    ]
+    assert hostile[0] > hostile[1] > hostile[2]
+    assert eager[0] < eager[1] < eager[2]
 
 
 def test_drive_rises_with_us_pressure_only_through_dependence():
@@ -113,7 +145,7 @@ def test_assess_willingness_is_drive_minus_resistance_plus_shock():
     gaps = np.array([0.5, 0.9])
     out = assess(m, drivers(p=0.5), sal, hist, gaps, 0.1, C)
     assert out.willingness == pytest.approx(out.drive - out.resistance + 0.1)
-    eff_hist = 0.4 * (1 - C.recede_rate * 0.5)
+    eff_hist = 0.4 * (1 - C.recede_rate * out.drive)
     np.testing.assert_allclose(out.effective_salience, [eff_hist, 0.6])
     # the historical burden: weight still given to historical issues times their open gap
     assert out.resistance == pytest.approx(domestic_resistance(m, eff_hist * 0.5, C))
@@ -154,52 +186,122 @@ def test_assess_broadcasts_gaps_over_both_states():
     assert out.willingness[1, 0] == pytest.approx(single.willingness)
 
 
+def targets(ideal, partner, w, own, other, *, demand=None, override=0.0, disp=0.5, red=1.0):
+    """concession_targets with the partner still at its ideal unless ``demand`` is given."""
+    demand = partner if demand is None else demand
+    return concession_targets(ideal, partner, demand, w, own, other, override, disp, red, C)
+
+
 def test_no_positive_willingness_means_target_is_ideal():
     ideal = np.array([0.0, 1.0, 0.3])
     partner = np.array([1.0, 0.0, 0.8])
     sal = np.array([0.2, 0.3, 0.5])
     for w in (0.0, -0.5, -10.0):
-        np.testing.assert_array_equal(
-            concession_targets(ideal, partner, w, sal, 1.0, 0.0, C), ideal
-        )
+        np.testing.assert_array_equal(targets(ideal, partner, w, sal, sal), ideal)
 
 
-def test_concession_targets_yield_most_where_salience_is_least():
-    ideal = np.zeros(3)
-    partner = np.ones(3)
-    sal = np.array([0.1, 0.3, 0.6])
-    target = concession_targets(ideal, partner, 5.0, sal, 10.0, 0.0, C)
-    readiness = 1 - np.exp(-C.reach * 5.0)
-    np.testing.assert_allclose(target, (1 - sal) * readiness)
-    assert target[0] > target[1] > target[2]
-    # the reciprocity cap binds
-    capped = concession_targets(ideal, partner, 5.0, sal, 0.2, 0.0, C)
-    np.testing.assert_allclose(capped, np.minimum((1 - sal) * readiness, 0.2))
-    # a leader's override loosens salience's hold: flexibility 1 - salience * (1 - override)
-    loosened = concession_targets(ideal, partner, 5.0, sal, 10.0, 0.5, C)
-    np.testing.assert_allclose(loosened, (1 - 0.5 * sal) * readiness)
-    full = concession_targets(ideal, partner, 5.0, sal, 10.0, 1.0, C)
-    np.testing.assert_allclose(full, readiness)
+def test_exchange_ratio_is_the_partners_weight_over_ones_own():
+    own = np.array([0.1, 0.3, 0.6])
+    other = np.array([0.6, 0.3, 0.1])
+    np.testing.assert_allclose(issue_exchange_ratio(own, other, 0.0), [6.0, 1.0, 1 / 6])
+    # weights are shares of each side's total, so splitting the file's issues changes nothing
+    np.testing.assert_allclose(issue_exchange_ratio(own / 2, other * 3, 0.0), [6.0, 1.0, 1 / 6])
+    # an override lifts only the ratios below 1 toward 1
+    np.testing.assert_allclose(issue_exchange_ratio(own, other, 0.5)[1:], [1.0, 0.5 + 0.5 / 6])
+    np.testing.assert_allclose(issue_hold(own, 0.0), 1 - own)
+    np.testing.assert_allclose(issue_hold(own, 1.0), 1.0)
+
+
+def test_logroll_each_side_yields_where_it_cares_less():
+    """The ROK (cares about the amount) and Japan (cares about history) trade."""
+    ideal, partner = np.zeros(2), np.ones(2)
+    korea = np.array([0.2, 0.8])  # history, amount
+    japan = np.array([0.8, 0.2])
+    rok = targets(ideal, partner, 1.0, korea, japan, disp=1.0)
+    jpn = 1 - targets(1 - ideal, 1 - partner, 1.0, japan, korea, disp=1.0)
+    assert rok[0] > rok[1]  # the ROK yields on history, holds the amount
+    assert jpn[1] > jpn[0]  # Japan yields on the amount, holds history
+    ratio = issue_exchange_ratio(korea, japan, 0.0) ** C.exchange_elasticity
+    level = readiness(1.0 * ratio * issue_hold(korea, 0.0) ** C.hold_exponent, C)
+    # nothing received yet: the reciprocity cap binds unless the margin covers the value
+    given = np.sum(korea * level)
+    allowed = C.reciprocity_margin * 2 + C.override_margin * 0.0
+    if given <= allowed:
+        np.testing.assert_allclose(rok, level)
+    else:
+        assert np.sum(korea * rok) == pytest.approx(allowed, rel=1e-6)
+
+
+def test_reciprocal_effort_spends_the_cap_cheapest_first():
+    weights = np.array([0.2, 0.8])
+    ratio = np.array([4.0, 0.25])
+    effort = reciprocal_effort(np.array(2.0), ratio, weights, np.array(0.25), C)
+    level = readiness(effort * ratio, C)
+    assert np.sum(weights * level) == pytest.approx(0.25, abs=1e-6)
+    assert level[0] > 0.5 > level[1]
+    # below the cap the full willingness is used
+    assert reciprocal_effort(np.array(0.01), ratio, weights, np.array(0.9), C) == 0.01
+
+
+def test_targets_never_pass_the_partners_demand_or_a_red_line():
+    ideal, partner = np.zeros(2), np.ones(2)
+    sal = np.array([0.5, 0.5])
+    demand = np.array([0.3, 0.9])  # the partner has come a long way on the first issue
+    out = targets(ideal, partner, 10.0, sal, sal, demand=demand, disp=1.0, override=1.0)
+    assert out[0] <= 0.3 + 1e-12
+    red = np.array([0.4, 0.2])
+    held = targets(ideal, partner, 10.0, sal, sal, disp=1.0, override=1.0, red=red)
+    assert np.all(held <= red + 1e-12)
 
 
 def test_concession_targets_on_reversed_axis_move_down():
-    target = concession_targets(np.array([0.9]), np.array([0.1]), 1.0, np.array([0.0]), 1.0, 0.0, C)
+    target = targets(
+        np.array([0.9]),
+        np.array([0.1]),
+        1.0,
+        np.array([1.0]),
+        np.array([1.0]),
+        disp=1.0,
+        override=1.0,
+    )
     assert 0.1 < target[0] < 0.9
 
 
-@pytest.mark.parametrize("disposition", [0.0, 0.25, 0.5, 1.0])
-def test_reciprocity_cap_is_partner_mean_concession_plus_margin(disposition):
-    ideal = np.array([0.0, 0.0])
-    partner_ideal = np.array([1.0, 1.0])
-    partner_demand = np.array([0.6, 1.0])  # conceded 0.4 and 0.0 of the way
-    margin = C.reciprocity_margin * 2 * disposition  # the margin at neutral (0.5) is the constant
-    cap = reciprocity_cap(partner_demand, partner_ideal, ideal, disposition, C)
-    assert cap == pytest.approx(0.2 + margin)
-    # a partner who overshot counts as at most full concession
-    over = np.array([-0.5, -0.5])
-    assert reciprocity_cap(over, partner_ideal, ideal, disposition, C) == pytest.approx(
-        1.0 + margin
+def test_pace_of_talks_and_summits():
+    assert pace(1.0, C) == pytest.approx(C.adjustment_rate)
+    assert pace(0.0, C) == 0.0
+    assert pace(C.summit_intensity, C) == pytest.approx(1 - (1 - C.adjustment_rate) ** 6)
+    assert pace(C.summit_intensity, C) > 0.8  # a summit can close a gap within its month
+
+
+def test_signing_rule_with_deferrable_issues():
+    tol = C.agreement_tolerance
+    gaps = np.array([0.0, 0.4])
+    deferrable = np.array([False, True])
+    both = np.array([0.2, 0.1])
+    out = signed_at_table(gaps, True, deferrable, both, C)
+    assert out.signed and out.shelved.tolist() == [False, True]
+    # one side no longer wants a deal: nothing is shelved, nothing signed
+    assert not signed_at_table(gaps, True, deferrable, np.array([0.2, -0.1]), C).signed
+    # an open issue that cannot be deferred blocks; suspended talks sign nothing
+    assert not signed_at_table(gaps, True, np.array([False, False]), both, C).signed
+    assert not signed_at_table(np.array([tol, 0.0]), False, deferrable, both, C).signed
+    # shelving everything is no deal
+    assert not signed_at_table(np.array([0.5, 0.5]), True, np.array([True, True]), both, C).signed
+
+
+def test_ratification_chance_falls_with_audience_and_concession_rises_with_hold():
+    base = dict(opposition_weight=1.0, hold_weight=1.0, c=C)
+    p = ratification_chance(audience_cost=0.5, leader_autonomy=0.2, conceded_value=0.5, **base)
+    assert p == pytest.approx(1 - C.ratification_weight * 0.5 * 0.5 * 0.8)
+    assert (
+        ratification_chance(audience_cost=0.8, leader_autonomy=0.2, conceded_value=0.5, **base) < p
     )
+    assert (
+        ratification_chance(audience_cost=0.5, leader_autonomy=0.9, conceded_value=0.5, **base) > p
+    )
+    none = ratification_chance(0.0, 1.0, 1.0, 0.0, 1.0, C)
+    assert none == 1.0
 
 
 @pytest.mark.parametrize(
@@ -214,11 +316,14 @@ def test_leader_override(autonomy, disposition, expected):
 def test_adjust_demands_moves_part_way_and_not_when_suspended():
     demand = np.array([0.0, 1.0])
     target = np.array([1.0, 0.0])
-    moved = adjust_demands(demand, target, True, C)
-    np.testing.assert_allclose(moved, [C.adjustment_rate, 1 - C.adjustment_rate])
-    np.testing.assert_array_equal(adjust_demands(demand, target, False, C), demand)
+    rate = C.adjustment_rate
+    moved = adjust_demands(demand, target, True, rate)
+    np.testing.assert_allclose(moved, [rate, 1 - rate])
+    np.testing.assert_array_equal(adjust_demands(demand, target, False, rate), demand)
     talks = np.array([[True], [False]])
-    batch = adjust_demands(np.stack([demand, demand]), np.stack([target, target]), talks, C)
+    batch = adjust_demands(
+        np.stack([demand, demand]), np.stack([target, target]), talks, np.array([rate, rate])
+    )
     np.testing.assert_allclose(batch[0], moved)
     np.testing.assert_array_equal(batch[1], demand)
 
@@ -236,13 +341,17 @@ def test_issue_gaps_respect_orientation_and_clamp_at_zero():
     np.testing.assert_allclose(issue_gaps(a, b, orientation), [0.7, 0.5, 0.0])
 
 
-def test_settled_needs_talks_and_every_gap_within_tolerance():
+def test_signed_needs_talks_and_every_gap_within_tolerance():
     tol = C.agreement_tolerance
-    assert settled(np.array([tol, 0.0]), True, C)
-    assert not settled(np.array([tol, 0.0]), False, C)
-    assert not settled(np.array([tol * 1.01, 0.0]), True, C)
-    out = settled(np.array([[0.0, 0.0], [0.0, 0.5]]), np.array([True, True]), C)
-    np.testing.assert_array_equal(out, [True, False])
+    none = np.array([False, False])
+    w = np.array([0.1, 0.1])
+    assert signed_at_table(np.array([tol, 0.0]), True, none, w, C).signed
+    assert not signed_at_table(np.array([tol, 0.0]), False, none, w, C).signed
+    assert not signed_at_table(np.array([tol * 1.01, 0.0]), True, none, w, C).signed
+    out = signed_at_table(
+        np.array([[0.0, 0.0], [0.0, 0.5]]), np.array([True, True]), none, np.stack([w, w]), C
+    )
+    np.testing.assert_array_equal(out.signed, [True, False])
 
 
 def test_settlement_point_and_concession_share():

@@ -233,9 +233,7 @@ def test_event_change_needs_one_finite_operation(change):
     assert any(f.startswith("events[0].changes[0]") for f, _ in problems_of(doc))
 
 
-@pytest.mark.parametrize(
-    "path", ["states.A.nope", "issues.money.ideal.A", "shocks.drive_sd", "drivers.foo.scale"]
-)
+@pytest.mark.parametrize("path", ["states.A.nope", "drivers.foo.scale", "issues.money.opening.A"])
 def test_event_change_path_must_be_an_event_path(path):
     doc = minimal_doc()
     doc["events"] = [
@@ -244,6 +242,19 @@ def test_event_change_path_must_be_an_event_path(path):
     problems = problems_of(doc)
     assert any(
         f == "events[0].changes[0].path" and "unknown parameter path" in m for f, m in problems
+    ), problems
+
+
+@pytest.mark.parametrize("path", ["shocks.drive_sd", "drivers.us_pressure.hold_from"])
+def test_set_only_path_in_an_event_says_so(path):
+    doc = minimal_doc()
+    doc["events"] = [
+        {"date": "2001-01", "label": "x", "source": "t", "changes": [{"path": path, "add": 0.1}]}
+    ]
+    problems = problems_of(doc)
+    assert any(
+        f == "events[0].changes[0].path" and "can be set with --set" in m and "an event cannot" in m
+        for f, m in problems
     ), problems
 
 
@@ -439,7 +450,8 @@ def test_valid_paths_cover_every_parameter(mini):
     assert "shocks.drive_sd" in paths
     event_paths = valid_paths(mini, for_event=True)
     assert set(event_paths) < set(paths)
-    assert not any(p.endswith("hold_from") or ".ideal." in p for p in event_paths)
+    assert not any(p.endswith("hold_from") for p in event_paths)
+    assert any(".ideal." in p for p in event_paths)  # a new government's new position
 
 
 def test_unknown_path_lists_nearest(scenario_1965):

@@ -7,15 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from negsim.dynamics import (
-    DriverLevels,
-    Motivations,
-    adjust_demands,
-    assess,
-    concession_targets,
-    leader_override,
-    reciprocity_cap,
-)
+from negsim.dynamics import Assessment, Motivations
+from negsim.month import assess_side, negotiate_side
 
 if TYPE_CHECKING:
     from negsim.model import NegotiationModel
@@ -27,7 +20,8 @@ class StateAgent(Agent):
     The agent's parameters live in its row of the model's ``run_state`` arrays,
     so a dated event changes them in the same way in this model and in the batch
     engine. Each month the agent first *assesses* (drive, resistance, willingness),
-    then *negotiates* (moves its demands toward where it would now settle).
+    then *negotiates* (moves its demands toward where it would now settle), both by
+    the month's stages in :mod:`negsim.month`, for its own row.
     """
 
     model: NegotiationModel
@@ -38,10 +32,7 @@ class StateAgent(Agent):
         self.state_id = state_id
         self.name = name
         self.leader = leader
-        self.drive = 0.0
-        self.resistance = 0.0
-        self.willingness = 0.0
-        self._target = self.ideal.copy()
+        self.assessment: Assessment | None = None
 
     @property
     def partner(self) -> StateAgent:
@@ -68,46 +59,38 @@ class StateAgent(Agent):
         """How much each issue matters to this state (sums to 1)."""
         return self.model.run_state.salience[self.index]
 
+    @property
+    def drive(self) -> float:
+        """This month's drive to settle."""
+        return float(self.assessment.drive) if self.assessment else 0.0
+
+    @property
+    def resistance(self) -> float:
+        """This month's domestic resistance to concessions."""
+        return float(self.assessment.resistance) if self.assessment else 0.0
+
+    @property
+    def willingness(self) -> float:
+        """This month's drive less resistance, with its shock."""
+        return float(self.assessment.willingness) if self.assessment else 0.0
+
     def assess(self) -> None:
         """Weigh this month's drive to settle against domestic resistance."""
         model = self.model
-        levels = model.run_state.drivers_at(model.timeline, model.month_step)
-        felt = DriverLevels(*(level[self.index] for level in levels))
         shock = model.run_state.shock_sd * model.shock_draws[model.month_step, self.index]
-        result = assess(
-            self.motivations,
-            felt,
-            self.salience,
-            model.timeline.historical,
-            model.gaps,
-            shock,
-            model.constants,
-        )
-        self.drive = float(result.drive)
-        self.resistance = float(result.resistance)
-        self.willingness = float(result.willingness)
-        # The target is fixed now, from demands as the month opens (after its events),
-        # so the order in which the two states then move does not matter.
-        cap = reciprocity_cap(
-            self.partner.demand,
-            self.partner.ideal,
-            self.ideal,
-            self.motivations.leader_disposition,
-            model.constants,
-        )
-        self._target = concession_targets(
-            self.ideal,
-            self.partner.ideal,
-            result.willingness,
-            result.effective_salience,
-            cap,
-            leader_override(self.motivations),
-            model.constants,
+        self.assessment = assess_side(
+            model.run_state, model.timeline, model.opening, self.index, shock, model.constants
         )
 
     def negotiate(self) -> None:
         """Move demands toward where this state would now settle (nothing if suspended)."""
         model = self.model
-        model.run_state.demand[self.index] = adjust_demands(
-            self.demand, self._target, model.run_state.talks_active, model.constants
+        negotiate_side(
+            model.run_state,
+            model.timeline,
+            model.opening,
+            self.index,
+            self.assessment,
+            self.partner.assessment,
+            model.constants,
         )

@@ -23,19 +23,34 @@ class Constants:
     exclusion_weight: float = 0.6
     disposition_weight: float = 0.6
     outside_option_weight: float = 0.3
+    # Side payments an outside power offers for a deal (aid, debt relief, arms).
+    inducement_weight: float = 0.6
     # Domestic resistance: audience cost, amplified by the historical burden (weight x open gap).
     resistance_weight: float = 0.6
-    # How far U.S. pressure (1 = the 1965 peak on the ROK) shrinks historical issues' weight.
-    recede_rate: float = 0.6
+    # How far each unit of a state's drive to settle shrinks its historical issues' weight.
+    recede_rate: float = 0.1
     # How fast readiness to concede, 1 - exp(-reach * willingness), saturates.
     reach: float = 3.0
-    # How far a neutral leader's concessions may run ahead of the partner's mean concession
-    # (the margin is 2 x this x leader_disposition).
-    reciprocity_margin: float = 0.3
-    # Share of the distance to its target a state's demand covers in one month.
+    # How strongly an issue's exchange ratio (partner's weight over one's own) steers effort.
+    exchange_elasticity: float = 0.5
+    # How strongly an issue's share of a state's whole concern holds it there.
+    hold_exponent: float = 2.0
+    # How far a neutral leader's concessions (in value, weighted by its own saliences) may
+    # run ahead of the value it has received (the margin is 2 x this x leader_disposition).
+    reciprocity_margin: float = 0.05
+    # How far an autonomous leader bent on a deal may go out on a limb: extra margin per unit
+    # of the leader override (autonomy x eagerness above neutral).
+    override_margin: float = 1.25
+    # Share of the distance to its target a state's demand covers in a month of regular rounds.
     adjustment_rate: float = 0.25
+    # Rounds of talks a leaders' summit is worth in its month (the pace of talks).
+    summit_intensity: float = 6.0
     # Every issue's gap (on its 0-1 axis) must be within this to settle.
     agreement_tolerance: float = 0.05
+    # How strongly an audience's opposition to a signed package defeats its ratification.
+    ratification_weight: float = 2.0
+    # Audience cost added to a state whose ratification failed (a backlash against the deal).
+    ratification_backlash: float = 0.1
 
     def scaled(self, name: str, factor: float) -> Constants:
         """Return a copy with one constant multiplied by ``factor``."""

@@ -2,8 +2,9 @@
 
 Every function broadcasts over leading dimensions, so the same code serves one
 Mesa agent (arrays over issues), a whole model (states x issues) and the batch
-engine (runs x states x issues). Nothing here knows about Mesa, files or dates.
-The equations are written out in ``docs/model.md``.
+engine (runs x states x issues). Nothing here knows about Mesa, files or dates;
+the order in which the rules run each month is in :mod:`negsim.month`. The
+equations are written out in ``docs/model.md``.
 """
 
 from __future__ import annotations
@@ -36,15 +37,27 @@ MOTIVATION_NAMES: tuple[str, ...] = Motivations._fields
 
 
 class DriverLevels(NamedTuple):
-    """Exogenous drivers felt by a state this month, already scaled."""
+    """Exogenous drivers felt by a state this month, already scaled.
+
+    ``power_pressure`` and ``power_inducement`` hold the named outside powers other
+    than the United States, along a last axis (one entry per power, in file order).
+    """
 
     us_pressure: ArrayLike
     us_retrenchment: ArrayLike
     detente: ArrayLike
     normalization_wave: ArrayLike
+    us_inducement: ArrayLike = 0.0
+    talks_intensity: ArrayLike = 1.0
+    power_pressure: ArrayLike = 0.0
+    power_inducement: ArrayLike = 0.0
 
 
-DRIVER_NAMES: tuple[str, ...] = DriverLevels._fields
+DRIVER_NAMES: tuple[str, ...] = DriverLevels._fields[:6]
+"""The drivers every scenario may give (``drivers.<name>``); named powers add their own."""
+
+POWER_DRIVER_NAMES: tuple[str, ...] = ("pressure", "inducement")
+"""The series a named outside power may carry (``powers.<P>.<name>``)."""
 
 
 class Assessment(NamedTuple):
@@ -57,33 +70,55 @@ class Assessment(NamedTuple):
 
 
 def effective_salience(
-    salience: ArrayLike, historical: ArrayLike, us_pressure: ArrayLike, c: Constants
+    salience: ArrayLike, historical: ArrayLike, drive: ArrayLike, c: Constants
 ) -> Array:
-    """Salience after U.S. pressure has pushed historical issues into the background.
+    """Salience after a state's drive to settle has pushed historical issues into the background.
 
-    Historical issues' weights shrink by ``1 - recede_rate * pressure`` (never
-    below zero); practical issues keep theirs. The freed weight is not handed to
-    other issues, so pressure never makes a state cling harder to anything.
+    Historical issues' weights shrink by ``1 - recede_rate * max(drive, 0)`` (never
+    below zero); practical issues keep theirs. "The issues were addressed when domestic
+    and international factors compelled the two parties to converge" (article): need,
+    outside pressure, fear of exclusion and an eager leader all enter the drive. The
+    freed weight is not handed to other issues, so the drive never makes a state cling
+    harder to anything.
     """
-    damping = np.clip(1.0 - c.recede_rate * np.asarray(us_pressure, dtype=float), 0.0, 1.0)
+    push = np.maximum(np.asarray(drive, dtype=float), 0.0)
+    damping = np.clip(1.0 - c.recede_rate * push, 0.0, 1.0)
     salience = np.asarray(salience, dtype=float)
     return np.where(historical, salience * damping[..., None], salience)
 
 
-def drive_to_settle(m: Motivations, d: DriverLevels, c: Constants) -> Array:
-    """A state's drive to settle: need, U.S. levers, fear of exclusion, its leader.
+def leader_weight(m: Motivations) -> Array:
+    """How much the leader's own disposition counts: more for an autonomous leader.
 
-    Leader disposition is centred on 0.5: a hostile leader (below 0.5) subtracts
-    from the drive, an eager one adds to it.
+    The two-level game (Putnam 1988): the more autonomous the leader, the more his own
+    disposition decides, for or against, and the less his audience does. 1 at autonomy
+    0.5 (the neutral reference), 1.5 for an autocrat, 0.5 for a leader with no room.
+    """
+    return 0.5 + np.asarray(m.leader_autonomy, dtype=float)
+
+
+def drive_to_settle(
+    m: Motivations, d: DriverLevels, c: Constants, power_dependence: ArrayLike = 0.0
+) -> Array:
+    """A state's drive to settle: need, outside powers, fear of exclusion, its leader.
+
+    Outside pressure is the U.S. push times U.S. dependence plus each named power's push
+    times the dependence on it; a push may be negative (a patron warning its ally off a
+    deal). Inducements (aid, debt relief, arms offered for a deal) add to it. Leader
+    disposition is centred on 0.5, weighted by the leader's autonomy: a hostile autocrat
+    subtracts a lot, an eager one adds a lot.
     """
     need = 0.5 * (np.asarray(m.economic_need) + np.asarray(m.regime_security_need))
     exclusion = np.maximum(d.detente, d.normalization_wave)
+    powers = np.sum(np.asarray(power_dependence) * np.asarray(d.power_pressure), axis=-1)
+    inducement = np.asarray(d.us_inducement) + np.sum(np.asarray(d.power_inducement), axis=-1)
     return (
         c.need_weight * need
-        + c.us_pressure_weight * np.asarray(m.us_dependence) * d.us_pressure
+        + c.us_pressure_weight * (np.asarray(m.us_dependence) * d.us_pressure + powers)
         + c.abandonment_weight * np.asarray(m.abandonment_fear) * d.us_retrenchment
         + c.exclusion_weight * np.asarray(m.fear_of_exclusion) * exclusion
-        + c.disposition_weight * (np.asarray(m.leader_disposition) - 0.5)
+        + c.inducement_weight * inducement
+        + c.disposition_weight * leader_weight(m) * (np.asarray(m.leader_disposition) - 0.5)
         - c.outside_option_weight * np.asarray(m.outside_options)
     )
 
@@ -112,37 +147,28 @@ def assess(
     gaps: ArrayLike,
     shock: ArrayLike,
     c: Constants,
+    power_dependence: ArrayLike = 0.0,
 ) -> Assessment:
     """Drive, resistance and their balance (willingness) for one month.
 
     ``gaps`` are the issue gaps as the month opens (after its events).
     """
-    eff = effective_salience(salience, historical, d.us_pressure, c)
+    drive = drive_to_settle(m, d, c, power_dependence)
+    eff = effective_salience(salience, historical, drive, c)
     open_gaps = np.asarray(gaps)[..., None, :] if np.ndim(eff) > np.ndim(gaps) else gaps
     burden = np.sum(np.where(historical, eff * open_gaps, 0.0), axis=-1)
-    drive = drive_to_settle(m, d, c)
     resistance = domestic_resistance(m, burden, c)
     return Assessment(drive, resistance, drive - resistance + shock, eff)
 
 
-def reciprocity_cap(
-    partner_demand: ArrayLike,
-    partner_ideal: ArrayLike,
-    ideal: ArrayLike,
-    leader_disposition: ArrayLike,
-    c: Constants,
-) -> Array:
-    """The furthest a state will go on any issue: its partner's mean concession plus a margin.
+def readiness(willingness: ArrayLike, c: Constants) -> Array:
+    """How far a state is ready to go, 0 (not at all) to 1 (all the way): 1 - exp(-k w+)."""
+    return -np.expm1(-c.reach * np.maximum(np.asarray(willingness, dtype=float), 0.0))
 
-    No one bargains against itself: a state's concessions run at most a margin
-    ahead of what its partner has conceded overall, so an eager state cannot close
-    a deal alone, and a partner's retreat pulls it back. The margin grows with the
-    leader's disposition (``reciprocity_margin`` at 0.5, twice that at 1): a leader
-    bent on a deal goes out on a limb, as Kim Jong-il did in 2002.
-    """
-    partner_levels = np.clip(concession_share(partner_ideal, ideal, partner_demand), 0.0, 1.0)
-    margin = c.reciprocity_margin * 2.0 * np.asarray(leader_disposition)
-    return np.mean(partner_levels, axis=-1) + margin
+
+def eagerness(leader_disposition: ArrayLike) -> Array:
+    """A leader's eagerness for a deal above neutral: 0 at disposition 0.5 or below, 1 at 1."""
+    return np.clip(2.0 * np.asarray(leader_disposition) - 1.0, 0.0, 1.0)
 
 
 def leader_override(m: Motivations) -> Array:
@@ -152,42 +178,160 @@ def leader_override(m: Motivations) -> Array:
     bent on a deal. "Kim Jong-il's single comment on the abduction issue seemed to
     have immediately solved the issue" (article, Scenario 2).
     """
-    eagerness = np.clip(2.0 * np.asarray(m.leader_disposition) - 1.0, 0.0, 1.0)
-    return np.asarray(m.leader_autonomy) * eagerness
+    return np.asarray(m.leader_autonomy) * eagerness(m.leader_disposition)
+
+
+def _shares(weights: ArrayLike) -> Array:
+    """Weights scaled to sum to 1 over issues (all zero stays all zero)."""
+    weights = np.asarray(weights, dtype=float)
+    total = weights.sum(axis=-1, keepdims=True)
+    return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+
+
+MAX_LEVERAGE = 20.0
+"""Cap on an issue's exchange ratio (a side that gives an issue no weight yields it at once)."""
+
+
+def issue_exchange_ratio(
+    own_salience: ArrayLike, partner_salience: ArrayLike, override: ArrayLike
+) -> Array:
+    """How cheaply a state can yield each issue: the partner's weight on it over its own.
+
+    Issue linkage (logrolling; the exchange model of Stokman and van Oosten): each side
+    yields most where it cares least relative to its partner, and holds where it cares
+    more. Weights are each side's effective saliences as shares of its total, so the
+    number of issues in a file does not change the ratio. A personalist leader's
+    ``override`` lifts a ratio below 1 toward 1: he can set aside even what his state
+    cares about most.
+    """
+    own, partner = _shares(own_salience), _shares(partner_salience)
+    ratio = np.divide(partner, own, out=np.full_like(own, MAX_LEVERAGE), where=own > 0)
+    ratio = np.where((own == 0) & (partner == 0), 1.0, np.minimum(ratio, MAX_LEVERAGE))
+    override = np.asarray(override, dtype=float)[..., None]
+    return np.where(ratio < 1.0, ratio + (1.0 - ratio) * override, ratio)
+
+
+def issue_hold(own_salience: ArrayLike, override: ArrayLike) -> Array:
+    """How freely a state moves on each issue whatever its partner: ``1 - share * (1 - override)``.
+
+    An issue that carries much of a state's whole concern is hard to move on, even against
+    a partner who cares as much (a mutually salient issue is a hard one); a personalist
+    leader's override loosens that hold.
+    """
+    override = np.asarray(override, dtype=float)[..., None]
+    return 1.0 - _shares(own_salience) * (1.0 - override)
+
+
+def concession_levels(ideal: ArrayLike, partner_ideal: ArrayLike, demand: ArrayLike) -> Array:
+    """How far along each issue's axis a demand stands from the state's ideal (0..1)."""
+    return np.clip(concession_share(ideal, partner_ideal, demand), 0.0, 1.0)
+
+
+RECIPROCITY_STEPS = 30
+"""Bisection steps that find the effort a reciprocity cap allows (precision 2**-30 of it)."""
+
+
+def reciprocal_effort(
+    willingness: Array,
+    ratio: Array,
+    weights: Array,
+    allowed: Array,
+    c: Constants,
+    limit: ArrayLike = 1.0,
+) -> Array:
+    """The largest effort, at most ``willingness``, whose concessions stay within ``allowed`` value.
+
+    The value given is ``sum_i w_i min(1 - exp(-reach * effort * ratio_i), limit_i)``
+    (``limit``: what is asked and the red line), which rises with the effort; where the
+    full willingness would give more than the cap allows, a fixed bisection finds the
+    effort that gives exactly the cap. Cutting the effort cuts most where the ratio is
+    low, so a capped state still yields what is cheap to it and holds what it values (a
+    budget spent cheapest first).
+    """
+
+    def value(effort: Array) -> Array:
+        level = np.minimum(readiness(effort[..., None] * ratio, c), limit)
+        return np.sum(weights * level, axis=-1)
+
+    capped = value(willingness) > allowed
+    if not np.any(capped):
+        return willingness
+    low, high = np.zeros_like(willingness), willingness.copy()
+    for _ in range(RECIPROCITY_STEPS):
+        middle = 0.5 * (low + high)
+        over = value(middle) > allowed
+        high = np.where(over, middle, high)
+        low = np.where(over, low, middle)
+    return np.where(capped, low, willingness)
 
 
 def concession_targets(
     ideal: ArrayLike,
     partner_ideal: ArrayLike,
+    partner_demand: ArrayLike,
     willingness: ArrayLike,
-    effective_salience: ArrayLike,
-    cap: ArrayLike,
+    own_salience: ArrayLike,
+    partner_salience: ArrayLike,
     override: ArrayLike,
+    leader_disposition: ArrayLike,
+    red_line: ArrayLike,
     c: Constants,
 ) -> Array:
-    """Where a state would settle on each issue, given its willingness.
+    """Where a state would now settle on each issue: readiness, logroll, reciprocity, limits.
 
-    Readiness ``1 - exp(-reach * willingness)`` rises from 0 toward 1 with positive
-    willingness; on each issue a state goes at most ``1 - salience * (1 - override)``
-    of the way (it yields most where it cares least), and never beyond its
-    reciprocity cap. With no
-    positive willingness its target is its ideal, so its demands drift back home.
-    A personalist leader's ``override`` (see :func:`leader_override`) loosens the
-    hold salience has on him.
+    1. On each issue it would concede ``1 - exp(-reach * willingness * ratio)`` of the way
+       from its ideal to its partner's, where ``ratio`` is the issue's exchange ratio
+       (:func:`issue_exchange_ratio`): an issue the partner values more is given up fast, one
+       the state values more is held.
+    2. Reciprocity in value: what it gives, weighted by its own saliences, runs at most a
+       margin ahead of what it has received (its partner's concessions, weighted by the
+       same saliences). No one bargains against itself, and a partner's gesture on what a
+       state cares about buys more than one on what it does not. The margin is
+       ``2 * reciprocity_margin * leader_disposition``: a leader bent on a deal goes out on
+       a limb, as Kim Jong-il did in 2002. Over the cap the state lowers its effort
+       (:func:`reciprocal_effort`), which keeps what is cheap to it and holds what it values.
+    3. Never past the partner's current demand (no one concedes more than is asked), and
+       never past the state's red line (``red_line``: the largest share it will ever
+       concede on each issue, 1 where it has none).
+
+    With no positive willingness the target is the ideal, so demands drift back home.
     """
-    flexibility = 1.0 - np.asarray(effective_salience) * (1.0 - np.asarray(override)[..., None])
-    readiness = -np.expm1(-c.reach * np.maximum(np.asarray(willingness, dtype=float), 0.0))
-    reach = np.minimum(flexibility * readiness[..., None], np.asarray(cap)[..., None])
+    ratio = issue_exchange_ratio(own_salience, partner_salience, override) ** c.exchange_elasticity
+    ratio = ratio * issue_hold(own_salience, override) ** c.hold_exponent
+    weights = _shares(own_salience)
+    received = np.sum(weights * concession_levels(partner_ideal, ideal, partner_demand), axis=-1)
+    allowed = (
+        received
+        + c.reciprocity_margin * 2.0 * np.asarray(leader_disposition)
+        + c.override_margin * np.asarray(override) * eagerness(leader_disposition)
+    )
+    limit = np.minimum(1.0 - concession_levels(partner_ideal, ideal, partner_demand), red_line)
+    effort = reciprocal_effort(
+        np.maximum(np.asarray(willingness, dtype=float), 0.0), ratio, weights, allowed, c, limit
+    )
+    level = np.minimum(readiness(effort[..., None] * ratio, c), limit)
     ideal = np.asarray(ideal, dtype=float)
-    return ideal + reach * (np.asarray(partner_ideal) - ideal)
+    return ideal + level * (np.asarray(partner_ideal) - ideal)
+
+
+def pace(talks_intensity: ArrayLike, c: Constants) -> Array:
+    """Share of the way to target a month's talks cover: ``1 - (1 - rate) ** intensity``.
+
+    Intensity counts rounds' worth of talks in the month (1 = the regular rounds the rate
+    was set for; a leaders' summit is worth ``summit_intensity``), so a summit between
+    willing leaders can close a gap within its month, and a month of no rounds moves
+    nothing.
+    """
+    intensity = np.maximum(np.asarray(talks_intensity, dtype=float), 0.0)
+    return -np.expm1(intensity * np.log1p(-c.adjustment_rate))
 
 
 def adjust_demands(
-    demand: ArrayLike, target: ArrayLike, talks_active: ArrayLike, c: Constants
+    demand: ArrayLike, target: ArrayLike, talks_active: ArrayLike, rate: ArrayLike
 ) -> Array:
-    """Move demands part of the way to their targets; suspended talks move nothing."""
+    """Move demands part of the way (``rate``) to their targets; suspended talks move nothing."""
     demand = np.asarray(demand, dtype=float)
-    moved = demand + c.adjustment_rate * (np.asarray(target) - demand)
+    moved = demand + np.asarray(rate)[..., None] * (np.asarray(target) - demand)
     return np.where(talks_active, moved, demand)
 
 
@@ -202,13 +346,75 @@ def issue_gaps(demand_a: ArrayLike, demand_b: ArrayLike, orientation: ArrayLike)
     return np.maximum((np.asarray(demand_b) - np.asarray(demand_a)) * orientation, 0.0)
 
 
-def settled(gaps: ArrayLike, talks_active: ArrayLike, c: Constants) -> NDArray[np.bool_]:
-    """The agreement rule: talks in session and every issue's gap within tolerance."""
-    return np.asarray(talks_active) & np.all(np.asarray(gaps) <= c.agreement_tolerance, axis=-1)
+class TableResult(NamedTuple):
+    """What the table agreed this month: a package signed, and which issues it shelved."""
+
+    signed: NDArray[np.bool_]
+    shelved: NDArray[np.bool_]
+
+
+def signed_at_table(
+    gaps: ArrayLike,
+    talks_active: ArrayLike,
+    deferrable: ArrayLike,
+    willingness: ArrayLike,
+    c: Constants,
+) -> TableResult:
+    """The agreement rule: talks in session and every issue's gap within tolerance, or shelved.
+
+    An issue marked deferrable may be left open (set aside under an "umbrella", a
+    territorial dispute deferred by a joint declaration) when every other issue is
+    settled, at least one issue is, and both states still want a deal (positive
+    willingness): each prefers the deal without it to no deal.
+    """
+    closed = np.asarray(gaps) <= c.agreement_tolerance
+    deferrable = np.asarray(deferrable, dtype=bool)
+    core = np.all(closed | deferrable, axis=-1) & np.any(closed, axis=-1)
+    both_want = np.all(np.asarray(willingness) > 0.0, axis=-1)
+    whole = np.all(closed, axis=-1)
+    signed = np.asarray(talks_active) & core & (whole | both_want)
+    return TableResult(signed, signed[..., None] & ~closed)
+
+
+RATIFICATION_KINDS: dict[str, tuple[float, float]] = {
+    # kind: (how much the audience's opposition weighs, how much the leader's hold counts)
+    "none": (0.0, 1.0),
+    "court": (0.5, 1.0),
+    "legislature": (1.0, 1.0),
+    "referendum": (1.0, 0.5),
+}
+"""The domestic steps a signed deal may need, as one table (read by schema and rules)."""
+
+
+def ratification_chance(
+    opposition_weight: ArrayLike,
+    hold_weight: ArrayLike,
+    audience_cost: ArrayLike,
+    leader_autonomy: ArrayLike,
+    conceded_value: ArrayLike,
+    c: Constants,
+) -> Array:
+    """The chance a signed package passes a state's domestic step (Putnam's level II).
+
+    ``1 - ratification_weight * kind * audience_cost * conceded_value * (1 - hold * autonomy)``,
+    clipped to [0, 1]: it falls with audience cost and with how much of what the audience
+    cares about the package gives away (``conceded_value``, the state's own saliences at
+    the start times its concession shares), and rises with the leader's hold; in a
+    referendum the leader's hold counts half.
+    """
+    hold = np.asarray(hold_weight) * np.asarray(leader_autonomy)
+    doubt = (
+        c.ratification_weight
+        * np.asarray(opposition_weight)
+        * np.asarray(audience_cost)
+        * np.asarray(conceded_value)
+        * (1.0 - hold)
+    )
+    return np.clip(1.0 - doubt, 0.0, 1.0)
 
 
 def settlement_point(demand_a: ArrayLike, demand_b: ArrayLike) -> Array:
-    """The package on each issue: halfway between the two final demands."""
+    """The package on each issue: halfway between the two final demands (within tolerance)."""
     return 0.5 * (np.asarray(demand_a) + np.asarray(demand_b))
 
 

@@ -1,8 +1,9 @@
 """The batch engine: many runs of one scenario at once, as [runs, states, issues] arrays.
 
-It calls the same rules (:mod:`negsim.dynamics`) and the same event code
-(:func:`negsim.runstate.apply_event`) as the Mesa model, in the same order, so a
-run's outcome does not depend on which engine ran it.
+It runs the same month (:mod:`negsim.month`: events, assessment, negotiation,
+signing and ratification) as the Mesa model, for every state and run at once,
+and draws the same random numbers from the same seeds, so a run's outcome does
+not depend on which engine ran it.
 
 A run that has agreed leaves the working arrays at once, as a Mesa model stops:
 later months and later dated events (a summit's concession, say) never touch
@@ -18,46 +19,45 @@ from typing import Any
 import numpy as np
 
 from negsim.constants import DEFAULT_CONSTANTS, Constants
-from negsim.dynamics import (
-    DRIVER_NAMES,
-    MOTIVATION_NAMES,
-    adjust_demands,
-    assess,
-    concession_targets,
-    issue_gaps,
-    leader_override,
-    reciprocity_cap,
-    set_salience,
-    settled,
-)
+from negsim.dynamics import MOTIVATION_NAMES, set_salience
+from negsim.month import ALL, assess_side, close_month, negotiate_side, open_month
 from negsim.outcome import concession_shares, settlement_points
 from negsim.parameters import check_value, resolve_path
-from negsim.runstate import RunState, apply_event, initial_state
+from negsim.runstate import RunState, initial_state
 from negsim.scenario import Scenario
-from negsim.timeline import Timeline, compile_timeline, hold_step
+from negsim.timeline import Timeline, channel_index, compile_timeline, hold_step
 
 
 @dataclass
 class BatchResult:
     """Outcomes of R runs (arrays over runs), plus optional monthly traces."""
 
-    agreed: np.ndarray  # [R] bool
+    agreed: np.ndarray  # [R] bool: signed and ratified (a normalization)
     agreement_step: np.ndarray  # [R] int, -1 if none
-    package: np.ndarray  # [R, I], NaN where no agreement
+    package: np.ndarray  # [R, I], NaN where no agreement or where the issue was shelved
     concession_share: np.ndarray  # [R, S, I]
     final_gap: np.ndarray  # [R, I]
+    shelved: np.ndarray | None = None  # [R, I] bool: issues the package set aside
+    signed_step: np.ndarray | None = None  # [R] int: first signing that failed ratification
     gap_trace: np.ndarray | None = None  # [R, T, I]
     drive_trace: np.ndarray | None = None  # [R, T, S]
     willingness_trace: np.ndarray | None = None  # [R, T, S]
     effective_historical_trace: np.ndarray | None = None  # [R, T, S]
 
 
+def random_draws(seeds: np.ndarray, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each run's shocks and ratification uniforms, [R, T, 2] each, drawn as the Mesa model does."""
+    shocks, uniforms = np.empty((len(seeds), months, 2)), np.empty((len(seeds), months, 2))
+    for k, seed in enumerate(seeds):
+        rng = np.random.default_rng(int(seed))
+        rng.standard_normal((months, 2), out=shocks[k])
+        rng.random((months, 2), out=uniforms[k])
+    return shocks, uniforms
+
+
 def shock_draws(seeds: np.ndarray, months: int) -> np.ndarray:
     """Each run's standard-normal shocks, [R, T, 2], drawn exactly as the Mesa model draws them."""
-    out = np.empty((len(seeds), months, 2))
-    for k, seed in enumerate(seeds):
-        np.random.default_rng(int(seed)).standard_normal((months, 2), out=out[k])
-    return out
+    return random_draws(seeds, months)[0]
 
 
 def apply_run_parameters(
@@ -71,18 +71,22 @@ def apply_run_parameters(
         if ref.kind == "motivation":
             s, k = timeline.state_ids.index(ref.state), MOTIVATION_NAMES.index(ref.name)
             state.motivations[:, s, k] = checked
+        elif ref.kind == "dependence":
+            s, q = timeline.state_ids.index(ref.state), timeline.power_ids.index(ref.name)
+            state.power_dependence[:, s, q] = checked
         elif ref.kind == "salience":
             s, i = timeline.state_ids.index(ref.state), timeline.issue_ids.index(ref.issue)
             state.salience[:, s, :] = set_salience(state.salience[:, s, :], i, np.array(checked))
         elif ref.kind == "ideal":
             s, i = timeline.state_ids.index(ref.state), timeline.issue_ids.index(ref.issue)
             state.ideal[:, s, i] = checked
+            state.origin[:, s, i] = checked
             state.demand[:, s, i] = checked
         elif ref.kind == "driver_scale":
-            if ref.name in scenario.drivers:
-                state.driver_scale[:, DRIVER_NAMES.index(ref.name)] = checked
+            if scenario.driver(ref.name) is not None:
+                state.driver_scale[:, channel_index(timeline, ref.name)] = checked
         elif ref.kind == "driver_hold":
-            driver = scenario.drivers.get(ref.name)
+            driver = scenario.driver(ref.name)
             if driver is not None:
                 steps = [
                     hold_step(
@@ -90,7 +94,7 @@ def apply_run_parameters(
                     )
                     for h in checked
                 ]
-                state.driver_hold[:, DRIVER_NAMES.index(ref.name)] = steps
+                state.driver_hold[:, channel_index(timeline, ref.name)] = steps
         elif ref.kind == "shock_sd":
             state.shock_sd[:] = checked
 
@@ -118,16 +122,20 @@ def run_batch(
     state = initial_state(scenario, timeline, (runs,))
     if values:
         apply_run_parameters(scenario, timeline, state, values)
-    ideal = state.ideal.copy()
-    # Each run's shocks, month-major (one contiguous row per month). Events never change
+    origin = state.origin.copy()
+    # Each run's draws, month-major (one contiguous row per month). Events never change
     # shock_sd, so scaling once here gives the same products as scaling month by month.
-    draws = shock_draws(seeds, months).transpose(1, 0, 2)
+    draws, uniforms = random_draws(seeds, months)
+    draws = draws.transpose(1, 0, 2)
+    uniforms = np.ascontiguousarray(uniforms.transpose(1, 0, 2))
     shocks = np.multiply(draws, state.shock_sd[None, :, None], out=np.empty(draws.shape))
     del draws
     n_issues = len(timeline.issue_ids)
     agreement_step = np.full(runs, -1)
     final_gap = np.zeros((runs, n_issues))
     final_demand = state.demand.copy()
+    shelved = np.zeros((runs, n_issues), bool)
+    signed_step = np.full(runs, -1)
     traces = {}
     if record:
         traces = {
@@ -139,75 +147,56 @@ def run_batch(
     # Runs that have agreed leave the working set: like a Mesa model that has stopped, they
     # see no later month and no later event. ``live`` maps working rows to run indices.
     live = np.arange(runs)
-    gaps = np.zeros((runs, n_issues))
+    gaps = None
     for t in range(last):
-        events = timeline.events.get(t, [])
-        for event in events:
-            apply_event(state, event, timeline)
-        levels = state.drivers_at(timeline, t)
-        shock = shocks[t] if len(live) == runs else shocks[t, live]
-        if t == 0 or any(event.moves for event in events):
-            opening = issue_gaps(state.demand[:, 0], state.demand[:, 1], timeline.orientation)
-        else:  # no demand moved since last month's gaps were taken
-            opening = gaps
-        motives = state.motivations_of()
-        judged = assess(
-            motives,
-            levels,
-            state.salience,
-            timeline.historical,
-            opening,
-            shock,
-            constants,
+        opening = open_month(state, timeline, t, constants, gaps)
+        whole = len(live) == runs
+        judged = assess_side(
+            state, timeline, opening, ALL, shocks[t] if whole else shocks[t, live], constants
         )
-        partner_ideal = state.ideal[:, ::-1, :]
-        cap = reciprocity_cap(
-            state.demand[:, ::-1, :],
-            partner_ideal,
-            state.ideal,
-            motives.leader_disposition,
-            constants,
-        )
-        target = concession_targets(
-            state.ideal,
-            partner_ideal,
+        swapped = type(judged)(*(np.flip(x, axis=1) for x in judged))
+        negotiate_side(state, timeline, opening, ALL, judged, swapped, constants)
+        closing = close_month(
+            state,
+            timeline,
+            t,
             judged.willingness,
-            judged.effective_salience,
-            cap,
-            leader_override(motives),
+            uniforms[t] if whole else uniforms[t, live],
             constants,
         )
-        state.demand = adjust_demands(
-            state.demand, target, state.talks_active[:, None, None], constants
-        )
-        gaps = issue_gaps(state.demand[:, 0], state.demand[:, 1], timeline.orientation)
+        gaps = closing.gaps
         if record:
             traces["gap_trace"][live, t] = gaps
             traces["drive_trace"][live, t] = judged.drive
             traces["willingness_trace"][live, t] = judged.willingness
             hist = np.sum(np.where(timeline.historical, judged.effective_salience, 0.0), axis=-1)
             traces["effective_historical_trace"][live, t] = hist
-        now = settled(gaps, state.talks_active, constants)
+        now = closing.ratified
         if now.any():
             ended = live[now]
             agreement_step[ended] = t
             final_gap[ended] = gaps[now]
             final_demand[ended] = state.demand[now]
+            shelved[ended] = closing.shelved[now]
+            signed_step[ended] = state.signed_step[now]
             keep = ~now
             live, gaps = live[keep], gaps[keep]
             state = _select(state, keep)
             if not len(live):
                 break
-    final_gap[live] = gaps
+    final_gap[live] = gaps if gaps is not None else 0.0
     final_demand[live] = state.demand
+    signed_step[live] = state.signed_step
     done = agreement_step >= 0
     points = settlement_points(final_demand, done)
-    package = np.where(done[:, None], points[:, 0, :], np.nan)
+    package = np.where(done[:, None] & ~shelved, points[:, 0, :], np.nan)
     return BatchResult(
         agreed=done,
         agreement_step=agreement_step,
         package=package,
-        concession_share=concession_shares(ideal, points),
+        concession_share=concession_shares(origin, points, shelved, final_demand),
         final_gap=final_gap,
+        shelved=shelved,
+        signed_step=signed_step,
         **traces,
     )

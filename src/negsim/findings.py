@@ -191,8 +191,9 @@ def concessions_by_issue(d: FindingDefinition, ctx: Context):
         out[f"{a}_minus_{b}_{iid}"] = shares[a][iid] - shares[b][iid]
     for iid in d.settings["b_concedes_more"]:
         out[f"{b}_minus_{a}_{iid}"] = shares[b][iid] - shares[a][iid]
-    for iid in d.settings["compromise"]:
+    for iid in tl.issue_ids:
         out[f"{a}_share_{iid}"] = shares[a][iid]
+        out[f"{b}_share_{iid}"] = shares[b][iid]
     return out, {"shares": shares}
 
 

@@ -8,8 +8,9 @@ from mesa.datacollection import DataCollector
 
 from negsim.agents import StateAgent
 from negsim.constants import DEFAULT_CONSTANTS, Constants
-from negsim.dynamics import DRIVER_NAMES, issue_gaps, settled, settlement_point
-from negsim.runstate import apply_event, initial_state
+from negsim.dynamics import DRIVER_NAMES, issue_gaps, settlement_point
+from negsim.month import close_month, open_month
+from negsim.runstate import initial_state
 from negsim.scenario import Scenario
 from negsim.timeline import compile_timeline
 
@@ -40,14 +41,17 @@ class NegotiationModel(Model):
         self.run_state = initial_state(scenario, self.timeline)
         # Drawn whole at the start so the batch engine, given the same seed, draws the same.
         self.shock_draws = self.rng.standard_normal((self.timeline.months, 2))
+        self.ratification_draws = self.rng.random((self.timeline.months, 2))
         self.states = [
             StateAgent(self, k, sid, scenario.states[sid].name, scenario.states[sid].leader)
             for k, sid in enumerate(scenario.state_ids)
         ]
         self.month_step = 0
         self.gaps = issue_gaps(*self.run_state.demand, self.timeline.orientation)
+        self.opening = None
         self.agreement_step: int | None = None
         self.package: np.ndarray | None = None
+        self.shelved = np.zeros(len(self.timeline.issue_ids), bool)
         self.datacollector = DataCollector(
             model_reporters=self._reporters(),
             agent_reporters={
@@ -70,9 +74,12 @@ class NegotiationModel(Model):
         for a in self.states:
             sid = a.state_id
             for d, name in enumerate(DRIVER_NAMES):  # each driver's level as this state felt it
-                reporters[f"{name}_{sid}"] = lambda m, d=d, k=a.index: float(
-                    m.run_state.drivers_at(m.timeline, m.month_step)[d][k]
-                )
+                reporters[f"{name}_{sid}"] = lambda m, d=d, k=a.index: float(m.opening.levels[d][k])
+            for q, power in enumerate(self.timeline.power_ids):
+                for kind, d in (("pressure", -2), ("inducement", -1)):
+                    reporters[f"{power}_{kind}_{sid}"] = lambda m, d=d, q=q, k=a.index: float(
+                        m.opening.levels[d][k, q]
+                    )
             reporters[f"drive_{sid}"] = lambda m, a=a: a.drive
             reporters[f"resistance_{sid}"] = lambda m, a=a: a.resistance
             for i, iid in enumerate(self.timeline.issue_ids):
@@ -85,21 +92,27 @@ class NegotiationModel(Model):
         return self.timeline.month_label(self.month_step)
 
     def step(self) -> None:
-        """One month: events, each state's assessment, moves at the table, the agreement check."""
-        self.month_step = self.steps - 1
-        for event in self.timeline.events.get(self.month_step, []):
-            apply_event(self.run_state, event, self.timeline)
-        demand = self.run_state.demand
-        self.gaps = issue_gaps(
-            demand[0], demand[1], self.timeline.orientation
-        )  # as the month opens
+        """One month: events, each state's assessment, moves at the table, signing, ratification."""
+        self.month_step = t = self.steps - 1
+        self.opening = open_month(self.run_state, self.timeline, t, self.constants)
+        self.gaps = self.opening.gaps  # as the month opens
         self.agents.shuffle_do("assess")
         self.agents.shuffle_do("negotiate")
-        demand = self.run_state.demand
-        self.gaps = issue_gaps(demand[0], demand[1], self.timeline.orientation)
-        if settled(self.gaps, self.run_state.talks_active, self.constants):
-            self.agreement_step = self.month_step
-            self.package = settlement_point(demand[0], demand[1])
+        willingness = np.array([a.assessment.willingness for a in self.states])
+        closing = close_month(
+            self.run_state,
+            self.timeline,
+            t,
+            willingness,
+            self.ratification_draws[t],
+            self.constants,
+        )
+        self.gaps = closing.gaps
+        if closing.ratified:
+            demand = self.run_state.demand
+            self.agreement_step = t
+            self.shelved = closing.shelved
+            self.package = np.where(self.shelved, np.nan, settlement_point(demand[0], demand[1]))
             self.running = False
         if self.steps >= self.last_step:
             self.running = False

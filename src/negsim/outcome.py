@@ -11,14 +11,22 @@ from negsim.scenario import Scenario
 from negsim.timeline import Timeline
 
 
-def concession_shares(ideal: np.ndarray, point: np.ndarray) -> np.ndarray:
+def concession_shares(
+    ideal: np.ndarray,
+    point: np.ndarray,
+    shelved: np.ndarray | None = None,
+    demand: np.ndarray | None = None,
+) -> np.ndarray:
     """Each state's concession share per issue, [*B, S, I], for settlement points [*B, S, I].
 
     ``point`` is the package (both rows equal) after an agreement, or each state's
     own current demand when talks did not conclude. On an issue where the two demands
     have met or crossed, both are read at the settlement point between them, so the two
-    shares add up to 1 there as they do in a package.
+    shares add up to 1 there as they do in a package. On an issue the package shelved
+    (``shelved`` [*B, I]), each state's share is how far its own ``demand`` had moved.
     """
+    if shelved is not None:
+        point = np.where(np.asarray(shelved)[..., None, :], demand, point)
 
     def shares(at: np.ndarray) -> np.ndarray:
         return np.stack(
@@ -78,11 +86,18 @@ def summarize(
     demand: np.ndarray,
     gaps: np.ndarray,
     seed: int | None,
+    shelved: np.ndarray | None = None,
+    signed_step: int = -1,
 ) -> dict[str, Any]:
-    """The summary of one run, as printed by ``negsim run`` and written to summary.json."""
+    """The summary of one run, as printed by ``negsim run`` and written to summary.json.
+
+    ``ideal`` are the ideals the run started from; ``shelved`` marks issues the package
+    set aside; ``signed_step`` is the first month a signed deal failed ratification.
+    """
     agreed = agreement_step is not None
+    shelved = np.zeros(len(timeline.issue_ids), bool) if shelved is None else np.asarray(shelved)
     points = settlement_points(demand, np.asarray(agreed))
-    shares = concession_shares(ideal, points)
+    shares = concession_shares(ideal, points, shelved, demand)
     issues, states = timeline.issue_ids, timeline.state_ids
     package = None
     if agreed:
@@ -94,6 +109,7 @@ def summarize(
                 "wording": describe_point(scenario, iid, float(points[0, i])),
             }
             for i, iid in enumerate(issues)
+            if not shelved[i]
         }
     return {
         "scenario": scenario.id,
@@ -102,6 +118,8 @@ def summarize(
         "agreement": agreed,
         "agreement_date": timeline.month_label(agreement_step) if agreed else None,
         "package": package,
+        "shelved": [iid for i, iid in enumerate(issues) if agreed and shelved[i]],
+        "signed_not_ratified": timeline.month_label(signed_step) if signed_step >= 0 else None,
         "concession_share": {
             sid: {iid: float(shares[s, i]) for i, iid in enumerate(issues)}
             for s, sid in enumerate(states)

@@ -15,7 +15,7 @@ import numpy as np
 import yaml
 
 from negsim.calendar import parse_month
-from negsim.dynamics import DRIVER_NAMES, MOTIVATION_NAMES, set_salience
+from negsim.dynamics import DRIVER_NAMES, MOTIVATION_NAMES, POWER_DRIVER_NAMES, set_salience
 from negsim.inputs import yaml_value
 from negsim.scenario import MAX_SCALE
 
@@ -31,7 +31,8 @@ class ParameterPathError(ValueError):
 class ParameterRef:
     """What a path points at: a motivation, a salience/ideal, a driver field, a shock size."""
 
-    kind: str  # "motivation" | "salience" | "ideal" | "driver_scale" | "driver_hold" | "shock_sd"
+    # motivation | dependence | salience | ideal | driver_scale | driver_hold | shock_sd
+    kind: str
     path: str
     state: str = ""
     issue: str = ""
@@ -48,36 +49,66 @@ class ParameterRef:
 def valid_paths(s: Scenario, for_event: bool = False) -> list[str]:
     """Every addressable parameter path of a scenario."""
     paths = [f"states.{sid}.{m}" for sid in s.states for m in MOTIVATION_NAMES]
+    for power in s.powers:
+        if power != "US":
+            paths += [f"powers.{power}.dependence.{sid}" for sid in s.states]
     for iid in s.issues:
         paths += [f"issues.{iid}.salience.{sid}" for sid in s.states]
+        paths += [f"issues.{iid}.ideal.{sid}" for sid in s.states]
+    channels = list(DRIVER_NAMES) + [
+        f"{p}.{k}" for p in s.powers if p != "US" for k in POWER_DRIVER_NAMES
+    ]
+    for channel in channels:
+        prefix = f"powers.{channel}" if "." in channel else f"drivers.{channel}"
+        paths.append(f"{prefix}.scale")
         if not for_event:
-            paths += [f"issues.{iid}.ideal.{sid}" for sid in s.states]
-    for name in DRIVER_NAMES:
-        paths.append(f"drivers.{name}.scale")
-        if not for_event:
-            paths.append(f"drivers.{name}.hold_from")
+            paths.append(f"{prefix}.hold_from")
     if not for_event:
         paths.append("shocks.drive_sd")
     return paths
 
 
-def resolve_path(s: Scenario, path: str, for_event: bool = False) -> ParameterRef:
-    """Resolve a dotted path against a scenario, or explain what is valid."""
+def _resolve(s: Scenario, path: str) -> ParameterRef | None:
+    """What a path points at, whether or not events may change it."""
     parts = path.split(".")
-    ref: ParameterRef | None = None
     if len(parts) == 3 and parts[0] == "states" and parts[1] in s.states:
         if parts[2] in MOTIVATION_NAMES:
-            ref = ParameterRef("motivation", path, state=parts[1], name=parts[2])
+            return ParameterRef("motivation", path, state=parts[1], name=parts[2])
     elif len(parts) == 4 and parts[0] == "issues" and parts[1] in s.issues and parts[3] in s.states:
-        if parts[2] == "salience" or (parts[2] == "ideal" and not for_event):
-            ref = ParameterRef(parts[2], path, state=parts[3], issue=parts[1])
+        if parts[2] in ("salience", "ideal"):
+            return ParameterRef(parts[2], path, state=parts[3], issue=parts[1])
     elif len(parts) == 3 and parts[0] == "drivers" and parts[1] in DRIVER_NAMES:
-        if parts[2] == "scale":
-            ref = ParameterRef("driver_scale", path, name=parts[1], high=MAX_SCALE)
-        elif parts[2] == "hold_from" and not for_event:
-            ref = ParameterRef("driver_hold", path, name=parts[1])
-    elif path == "shocks.drive_sd" and not for_event:
-        ref = ParameterRef("shock_sd", path, high=MAX_SCALE)
+        return _driver_ref(path, parts[1], parts[2])
+    elif len(parts) >= 4 and parts[0] == "powers" and parts[1] in s.powers and parts[1] != "US":
+        if len(parts) == 4 and parts[2] == "dependence" and parts[3] in s.states:
+            return ParameterRef("dependence", path, state=parts[3], name=parts[1])
+        if len(parts) == 4 and parts[2] in POWER_DRIVER_NAMES:
+            return _driver_ref(path, f"{parts[1]}.{parts[2]}", parts[3])
+    elif path == "shocks.drive_sd":
+        return ParameterRef("shock_sd", path, high=MAX_SCALE)
+    return None
+
+
+def _driver_ref(path: str, channel: str, field: str) -> ParameterRef | None:
+    if field == "scale":
+        return ParameterRef("driver_scale", path, name=channel, high=MAX_SCALE)
+    if field == "hold_from":
+        return ParameterRef("driver_hold", path, name=channel)
+    return None
+
+
+EVENT_KINDS = ("motivation", "dependence", "salience", "ideal", "driver_scale")
+"""What a dated event may change; ``--set`` and sweeps reach every kind."""
+
+
+def resolve_path(s: Scenario, path: str, for_event: bool = False) -> ParameterRef:
+    """Resolve a dotted path against a scenario, or explain what is valid."""
+    ref = _resolve(s, path)
+    if ref is not None and for_event and ref.kind not in EVENT_KINDS:
+        raise ParameterPathError(
+            f"{path!r} can be set with --set or swept, but an event cannot change it; events "
+            "change motivations, dependences, saliences, ideals and driver scales"
+        )
     if ref is None:
         options = valid_paths(s, for_event)
         near = difflib.get_close_matches(path, options, n=5, cutoff=0.4)
@@ -125,23 +156,32 @@ def _set_number(container: dict[str, Any], key: str, value: float, reason: str) 
     container[key] = {"value": value, "source": reason}
 
 
+def _driver_doc(doc: dict[str, Any], channel: str) -> dict[str, Any] | None:
+    """A driver channel's mapping in a raw document, or None if the scenario lacks it."""
+    if "." in channel:
+        power, kind = channel.split(".", 1)
+        return (doc.get("powers") or {}).get(power, {}).get(kind)
+    return (doc.get("drivers") or {}).get(channel)
+
+
 def set_in_document(doc: dict[str, Any], ref: ParameterRef, value: Any) -> None:
     """Write one checked value into a raw scenario document (in place)."""
     reason = f"override {ref.path}={value}"
     if ref.kind == "motivation":
         _set_number(doc["states"][ref.state], ref.name, value, reason)
+    elif ref.kind == "dependence":
+        _set_number(doc["powers"][ref.name].setdefault("dependence", {}), ref.state, value, reason)
     elif ref.kind == "ideal":
         _set_number(doc["issues"][ref.issue]["ideal"], ref.state, value, reason)
     elif ref.kind == "salience":
         rescale_salience(doc, ref.state, ref.issue, value, reason)
-    elif ref.kind == "driver_scale":
-        driver = doc.setdefault("drivers", {}).get(ref.name)
+    elif ref.kind in ("driver_scale", "driver_hold"):
+        driver = _driver_doc(doc, ref.name)
         if driver is None:
             return  # a driver the scenario does not have is zero at any scale
-        _set_number(driver, "scale", value, reason)
-    elif ref.kind == "driver_hold":
-        driver = doc.setdefault("drivers", {}).get(ref.name)
-        if driver is not None:
+        if ref.kind == "driver_scale":
+            _set_number(driver, "scale", value, reason)
+        else:
             driver["hold_from"] = value
     elif ref.kind == "shock_sd":
         _set_number(doc.setdefault("shocks", {}), "drive_sd", value, reason)

@@ -22,7 +22,7 @@ from negsim.dynamics import (
 )
 from negsim.parameters import ParameterRef
 from negsim.scenario import MAX_SCALE, Scenario
-from negsim.timeline import CompiledEvent, Timeline, hold_step
+from negsim.timeline import CompiledEvent, Timeline, channel_index, hold_step
 
 
 @dataclass
@@ -30,13 +30,16 @@ class RunState:
     """Parameters and demands that evolve during a run (leading dims = runs)."""
 
     motivations: np.ndarray  # [*B, S, K] in MOTIVATION_NAMES order
+    power_dependence: np.ndarray  # [*B, S, Q]: dependence on each named power other than the U.S.
     salience: np.ndarray  # [*B, S, I]
-    ideal: np.ndarray  # [*B, S, I]
+    ideal: np.ndarray  # [*B, S, I]: each state's position now (an event may move it)
+    origin: np.ndarray  # [*B, S, I]: the ideals the run started from (concession shares)
     demand: np.ndarray  # [*B, S, I]
-    driver_scale: np.ndarray  # [*B, D]
+    driver_scale: np.ndarray  # [*B, D] in the timeline's channel order
     driver_hold: np.ndarray  # [*B, D] int: step after which the driver is frozen
     shock_sd: np.ndarray  # [*B]
     talks_active: np.ndarray  # [*B] bool
+    signed_step: np.ndarray  # [*B] int: first month a signed deal failed ratification, or -1
 
     def motivations_of(self, s: int | slice = slice(None)) -> Motivations:
         """The motivations of state ``s`` (or all states) as named arrays."""
@@ -44,15 +47,19 @@ class RunState:
         return Motivations(*(m[..., k] for k in range(len(MOTIVATION_NAMES))))
 
     def drivers_at(self, timeline: Timeline, step: int) -> DriverLevels:
-        """Scaled driver levels felt by each state this month, each [*B, S]."""
+        """Scaled driver levels felt by each state this month, each [*B, S] (powers [*B, S, Q])."""
         levels = []
-        for d in range(len(DRIVER_NAMES)):
+        for d in range(timeline.drivers.shape[0]):
             hold = self.driver_hold[..., d]
             # While no run's driver is held yet, one row serves all (no gather over runs).
             at = step if np.all(hold >= step) else np.minimum(step, hold)
             series = timeline.drivers[d]  # [T, S]
             levels.append(series[at] * self.driver_scale[..., d, None])
-        return DriverLevels(*levels)
+        base = levels[: len(DRIVER_NAMES)]
+        powers = levels[len(DRIVER_NAMES) :]
+        pressure = np.stack(powers[0::2], axis=-1) if powers else np.zeros((*base[0].shape, 0))
+        inducement = np.stack(powers[1::2], axis=-1) if powers else pressure
+        return DriverLevels(*base, power_pressure=pressure, power_inducement=inducement)
 
 
 def initial_state(s: Scenario, timeline: Timeline, batch: tuple[int, ...] = ()) -> RunState:
@@ -61,25 +68,31 @@ def initial_state(s: Scenario, timeline: Timeline, batch: tuple[int, ...] = ()) 
     motivations = np.array(
         [[getattr(s.states[sid], m).value for m in MOTIVATION_NAMES] for sid in states]
     )
+    dependence = np.array(
+        [[s.powers[p].dependence_of(sid) for p in timeline.power_ids] for sid in states]
+    ).reshape(len(states), len(timeline.power_ids))
     salience = np.array([[s.issues[i].salience[sid].value for i in issues] for sid in states])
     ideal = np.array([[s.issues[i].ideal[sid].value for i in issues] for sid in states])
-    scale = np.array([s.drivers[n].scale.value if n in s.drivers else 1.0 for n in DRIVER_NAMES])
-    hold = np.array(
-        [hold_step(s.drivers.get(n), timeline.start, timeline.months) for n in DRIVER_NAMES]
-    )
+    opening = np.array([[s.issues[i].opening_of(sid) for i in issues] for sid in states])
+    drivers = [s.driver(name) for name in timeline.channels]
+    scale = np.array([d.scale.value if d is not None else 1.0 for d in drivers])
+    hold = np.array([hold_step(d, timeline.start, timeline.months) for d in drivers])
 
     def tile(a: np.ndarray) -> np.ndarray:
         return np.broadcast_to(a, batch + a.shape).copy()
 
     return RunState(
         motivations=tile(motivations),
+        power_dependence=tile(dependence),
         salience=tile(salience),
         ideal=tile(ideal),
-        demand=tile(ideal),
+        origin=tile(ideal),
+        demand=tile(opening),
         driver_scale=tile(scale),
         driver_hold=tile(hold),
         shock_sd=np.full(batch, s.shocks.drive_sd.value),
         talks_active=np.full(batch, s.talks_active_at_start),
+        signed_step=np.full(batch, -1),
     )
 
 
@@ -91,12 +104,23 @@ def change_parameter(
         s, k = timeline.state_ids.index(ref.state), MOTIVATION_NAMES.index(ref.name)
         new = apply_change(state.motivations[..., s, k], operation, value)
         state.motivations[..., s, k] = np.clip(new, 0.0, 1.0)
+    elif ref.kind == "dependence":
+        s, q = timeline.state_ids.index(ref.state), timeline.power_ids.index(ref.name)
+        new = apply_change(state.power_dependence[..., s, q], operation, value)
+        state.power_dependence[..., s, q] = np.clip(new, 0.0, 1.0)
     elif ref.kind == "salience":
         s, i = timeline.state_ids.index(ref.state), timeline.issue_ids.index(ref.issue)
         new = apply_change(state.salience[..., s, i], operation, value)
         state.salience[..., s, :] = set_salience(state.salience[..., s, :], i, new)
+    elif ref.kind == "ideal":
+        # A new government's new position; it never passes the partner's ideal.
+        s, i = timeline.state_ids.index(ref.state), timeline.issue_ids.index(ref.issue)
+        new = np.clip(apply_change(state.ideal[..., s, i], operation, value), 0.0, 1.0)
+        partner = state.ideal[..., 1 - s, i]
+        below = state.origin[..., s, i] < partner
+        state.ideal[..., s, i] = np.where(below, np.minimum(new, partner), np.maximum(new, partner))
     elif ref.kind == "driver_scale":
-        d = DRIVER_NAMES.index(ref.name)
+        d = channel_index(timeline, ref.name)
         new = apply_change(state.driver_scale[..., d], operation, value)
         state.driver_scale[..., d] = np.clip(new, 0.0, MAX_SCALE)
     else:  # pragma: no cover - events are validated to use the kinds above

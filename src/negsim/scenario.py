@@ -18,7 +18,12 @@ from pydantic import (
 )
 
 from negsim.calendar import format_month, parse_month
-from negsim.dynamics import DRIVER_NAMES, MOTIVATION_NAMES
+from negsim.dynamics import (
+    DRIVER_NAMES,
+    MOTIVATION_NAMES,
+    POWER_DRIVER_NAMES,
+    RATIFICATION_KINDS,
+)
 from negsim.inputs import (  # noqa: F401 (the reader's names, re-exported for callers)
     MAX_FILE_BYTES,
     ScenarioError,
@@ -104,6 +109,13 @@ def _month(v: Any) -> str:
 MonthText = Annotated[str, Field(description="YYYY-MM or YYYY-MM-DD")]
 
 
+class Ratification(_Strict):
+    """The domestic step a signed deal must pass in a state before it counts."""
+
+    kind: Literal[tuple(RATIFICATION_KINDS)]  # type: ignore[valid-type]
+    source: Text = UNSOURCED
+
+
 class State(_Strict):
     """A negotiating state, its leader and its domestic motivations (all in [0, 1])."""
 
@@ -118,8 +130,14 @@ class State(_Strict):
     us_dependence: Unit
     abandonment_fear: Unit
     fear_of_exclusion: Unit
+    ratification: Ratification | None = None
 
     _coerce = field_validator(*MOTIVATION_NAMES, mode="before")(_sourced)
+
+    @property
+    def ratification_kind(self) -> str:
+        """The state's domestic step (``none`` where the scenario gives none)."""
+        return self.ratification.kind if self.ratification is not None else "none"
 
 
 class Units(_Strict):
@@ -139,21 +157,28 @@ class Issue(_Strict):
     ideal: dict[Identifier, Unit]
     salience: dict[Identifier, Unit]
     units: Units | None = None
+    deferrable: bool = False
+    red_line: dict[Identifier, Unit] = Field(default_factory=dict)
+    opening: dict[Identifier, Unit] = Field(default_factory=dict)
     source: Text = UNSOURCED
 
-    @field_validator("ideal", "salience", mode="before")
+    @field_validator("ideal", "salience", "red_line", "opening", mode="before")
     @classmethod
     def _coerce_each(cls, v: Any) -> Any:
         if isinstance(v, dict):
             return {k: _sourced(x) for k, x in v.items()}
         return v
 
+    def opening_of(self, state: str) -> float:
+        """A state's opening demand: given for a phase that starts mid-process, else its ideal."""
+        return (self.opening.get(state) or self.ideal[state]).value
+
 
 class Point(_Strict):
     """A dated level of a driver."""
 
     date: str
-    value: float = Field(ge=0.0, le=3.0)
+    value: float = Field(ge=-3.0, le=3.0)
     source: Text = UNSOURCED
 
     _date = field_validator("date", mode="before")(_month)
@@ -228,6 +253,7 @@ class Event(_Strict):
     short: str = ""
     source: Text
     talks: Literal["suspend", "resume"] | None = None
+    summit: bool = False
     changes: list[Change] = Field(default_factory=list)
     moves: list[Move] = Field(default_factory=list)
     show: bool = True
@@ -255,6 +281,33 @@ class Outcome(_Strict):
     _date = field_validator("date", mode="before")(_month)
 
 
+class Power(_Strict):
+    """A named outside power: its push on each state (which may be against a deal), its
+    inducements for a deal, and each state's dependence on it."""
+
+    label: Text
+    party: Identifier | None = None
+    pressure: Driver | None = None
+    inducement: Driver | None = None
+    dependence: dict[Identifier, Unit] = Field(default_factory=dict)
+    source: Text = UNSOURCED
+
+    @field_validator("dependence", mode="before")
+    @classmethod
+    def _coerce_each(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: _sourced(x) for k, x in v.items()}
+        return v
+
+    def dependence_of(self, state: str) -> float:
+        """A state's dependence on this power (0 where the scenario gives none)."""
+        return self.dependence[state].value if state in self.dependence else 0.0
+
+
+US_POWER_DRIVERS = {"us_pressure": "pressure", "us_inducement": "inducement"}
+"""The United States' series keep their names (``drivers.us_pressure``): the power ``US``."""
+
+
 class Scenario(_Strict):
     """A two-state normalization negotiation over calendar time."""
 
@@ -267,7 +320,9 @@ class Scenario(_Strict):
     states: dict[Identifier, State]
     issues: dict[Identifier, Issue]
     drivers: dict[str, Driver] = Field(default_factory=dict)
+    powers: dict[Identifier, Power] = Field(default_factory=dict)
     events: list[Event] = Field(default_factory=list)
+    if_not_ratified: Literal["end", "continue"] = "end"
     shocks: Shocks = Field(default_factory=Shocks)
     historical_outcome: Outcome | None = None
     sources: list[str] = Field(default_factory=list)
@@ -283,6 +338,13 @@ class Scenario(_Strict):
     def issue_ids(self) -> list[str]:
         """The issues, in file order."""
         return list(self.issues)
+
+    def driver(self, channel: str) -> Driver | None:
+        """A driver channel's series: ``us_pressure`` or a named power's ``CHN.pressure``."""
+        if "." in channel:
+            power, kind = channel.split(".", 1)
+            return getattr(self.powers[power], kind) if power in self.powers else None
+        return self.drivers.get(channel)
 
     @property
     def months(self) -> int:
@@ -330,23 +392,32 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str]]:
             problems.append(
                 (f"issues.*.salience.{sid}", f"saliences must sum to 1 (they sum to {total:.4f})")
             )
-    for name, driver in s.drivers.items():
+    for name in s.drivers:
         if name not in DRIVER_NAMES:
             problems.append(
                 (f"drivers.{name}", f"unknown driver; known: {', '.join(DRIVER_NAMES)}")
             )
-        for target in driver.series:
-            if target != "all" and target not in ids:
-                problems.append(
-                    (
-                        f"drivers.{name}.series.{target}",
-                        f"target must be 'all' or one of {', '.join(ids)}",
+    for path, name, driver in driver_entries(s):
+        problems += _driver_problems(path, name, driver, ids)
+    problems += _power_problems(s)
+    for iid, issue in s.issues.items():
+        for fld in ("red_line", "opening"):
+            for sid, v in getattr(issue, fld).items():
+                where = f"issues.{iid}.{fld}.{sid}"
+                if sid not in ids:
+                    problems.append((where, f"unknown state (states: {', '.join(ids)})"))
+                    continue
+                other = ids[1 - ids.index(sid)]
+                if sid not in issue.ideal or other not in issue.ideal:
+                    continue
+                lo, hi = sorted((issue.ideal[sid].value, issue.ideal[other].value))
+                if not lo <= v.value <= hi:
+                    problems.append(
+                        (
+                            where,
+                            f"must lie between the two ideals {lo:g} and {hi:g} (got {v.value:g})",
+                        )
                     )
-                )
-        if "all" in driver.series and len(driver.series) > 1:
-            problems.append(
-                (f"drivers.{name}.series", "give either 'all' or per-state series, not both")
-            )
     for k, event in enumerate(s.events):
         month = parse_month(event.date)
         if not start <= month <= end:
@@ -376,6 +447,94 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str]]:
         m = parse_month(s.historical_outcome.date)
         if m < start:
             problems.append(("historical_outcome.date", f"is before the run's start {s.start}"))
+    return problems
+
+
+def driver_entries(s: Scenario) -> list[tuple[str, str, Driver]]:
+    """Every driver series of a scenario: (field path, channel name, driver)."""
+    out = [(f"drivers.{name}", name, d) for name, d in s.drivers.items()]
+    for power, spec in s.powers.items():
+        for kind in POWER_DRIVER_NAMES:
+            d = getattr(spec, kind)
+            if d is not None:
+                out.append((f"powers.{power}.{kind}", f"{power}.{kind}", d))
+    return out
+
+
+PRESSURE_CHANNELS = ("us_pressure",)
+"""Channels whose values may be negative (pressure against a deal), with ``P.pressure``."""
+
+
+def _driver_problems(path: str, name: str, driver: Driver, ids: list[str]) -> list:
+    problems = []
+    for target in driver.series:
+        if target != "all" and target not in ids:
+            problems.append(
+                (f"{path}.series.{target}", f"target must be 'all' or one of {', '.join(ids)}")
+            )
+    if "all" in driver.series and len(driver.series) > 1:
+        problems.append((f"{path}.series", "give either 'all' or per-state series, not both"))
+    against = name in PRESSURE_CHANNELS or name.endswith(".pressure")
+    for target, points in driver.series.items():
+        for k, point in enumerate(points):
+            if point.value < 0 and not against:
+                problems.append(
+                    (
+                        f"{path}.series.{target}[{k}].value",
+                        "must be between 0 and 3; only a pressure series may be negative "
+                        "(a push against a deal)",
+                    )
+                )
+    return problems
+
+
+def _power_problems(s: Scenario) -> list:
+    """Named outside powers: known states, and a party that is itself the power presses nobody."""
+    ids, problems = list(s.states), []
+    for power, spec in s.powers.items():
+        where = f"powers.{power}"
+        for sid in spec.dependence:
+            if sid not in ids:
+                problems.append(
+                    (f"{where}.dependence.{sid}", f"unknown state (states: {', '.join(ids)})")
+                )
+        if power == "US" and (spec.pressure or spec.inducement or spec.dependence):
+            problems.append(
+                (
+                    where,
+                    "the United States' series are drivers.us_pressure and drivers.us_inducement, "
+                    "and dependence on it is states.X.us_dependence; powers.US takes only label "
+                    "and party",
+                )
+            )
+        if spec.party is None:
+            continue
+        if spec.party not in ids:
+            problems.append((f"{where}.party", f"must be one of the states {', '.join(ids)}"))
+            continue
+        party = spec.party
+        series = (
+            [(f"drivers.{n}", s.drivers.get(n)) for n in ("us_pressure", "us_inducement")]
+            if power == "US"
+            else [(f"{where}.{k}", getattr(spec, k)) for k in POWER_DRIVER_NAMES]
+        )
+        for path, driver in series:
+            if driver is not None and ({party, "all"} & set(driver.series)):
+                problems.append(
+                    (
+                        f"{path}.series",
+                        f"{party} is the power {power} itself ({where}.party) and does not press "
+                        f"or pay itself: give a series for the other state only",
+                    )
+                )
+        dep = s.states[party].us_dependence.value if power == "US" else spec.dependence_of(party)
+        if dep > 0:
+            field = (
+                f"states.{party}.us_dependence" if power == "US" else f"{where}.dependence.{party}"
+            )
+            problems.append(
+                (field, f"{party} is the power {power} itself: its dependence must be 0")
+            )
     return problems
 
 
@@ -450,11 +609,15 @@ def unsourced_values(s: Scenario) -> list[str]:
                 at_end = fld == "ideal" and v.value in (0.0, 1.0)
                 if v.source == UNSOURCED and not at_end:
                     found.append(f"issues.{iid}.{fld}.{sid}")
-    for name, driver in s.drivers.items():
+    for path, _, driver in driver_entries(s):
         for target, points in driver.series.items():
             for k, p in enumerate(points):
                 if p.source == UNSOURCED:
-                    found.append(f"drivers.{name}.series.{target}[{k}]")
+                    found.append(f"{path}.series.{target}[{k}]")
+    for power, spec in s.powers.items():
+        for sid, v in spec.dependence.items():
+            if v.source == UNSOURCED:
+                found.append(f"powers.{power}.dependence.{sid}")
     return found
 
 

@@ -42,10 +42,12 @@ def simulate(
         scenario,
         model.timeline,
         model.agreement_step,
-        model.run_state.ideal,
+        model.run_state.origin,
         model.run_state.demand,
         model.gaps,
         seed,
+        model.shelved,
+        int(model.run_state.signed_step),
     )
     return series.reset_index(), summary
 

@@ -1,4 +1,9 @@
-"""A scenario laid out in calendar months: driver series and the events of each month."""
+"""A scenario laid out in calendar months: driver series, the events of each month, fixed rules.
+
+Driver *channels* are the series a scenario can give: the global drivers
+(``drivers.us_pressure`` ...) and, for each named outside power, its pressure and
+inducement (``powers.CHN.pressure`` is the channel ``CHN.pressure``).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from negsim.calendar import format_month, parse_month
-from negsim.dynamics import DRIVER_NAMES
+from negsim.dynamics import DRIVER_NAMES, POWER_DRIVER_NAMES, RATIFICATION_KINDS
 from negsim.parameters import ParameterRef, resolve_path
 from negsim.scenario import Driver, Event, Scenario
+
+DEFAULT_LEVEL = {"talks_intensity": 1.0}
+"""A driver's level where the scenario gives none (regular rounds, otherwise nothing)."""
 
 
 @dataclass(frozen=True)
@@ -25,7 +33,7 @@ class CompiledEvent:
 
 @dataclass
 class Timeline:
-    """Driver series per month and state (unscaled), and the events of each step."""
+    """Driver series per month and state (unscaled), the events of each step, the fixed rules."""
 
     start: int
     months: int
@@ -33,7 +41,14 @@ class Timeline:
     issue_ids: list[str]
     historical: np.ndarray  # [I] bool: which issues are historical
     orientation: np.ndarray  # [I] +1 where side B's ideal lies above side A's
-    drivers: np.ndarray  # [D, T, S] unscaled levels, in DRIVER_NAMES order
+    drivers: np.ndarray  # [D, T, S] unscaled levels, in ``channels`` order
+    channels: list[str] = field(default_factory=lambda: list(DRIVER_NAMES))
+    power_ids: list[str] = field(default_factory=list)  # named powers other than the U.S.
+    summit: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # [T] bool
+    deferrable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # [I] bool
+    red_line: np.ndarray = field(default_factory=lambda: np.ones((2, 0)))  # [S, I] share caps
+    ratification: np.ndarray = field(default_factory=lambda: np.zeros((2, 2)))  # [S, 2]
+    if_not_ratified: str = "end"
     events: dict[int, list[CompiledEvent]] = field(default_factory=dict)
 
     def month_label(self, step: int) -> str:
@@ -44,11 +59,23 @@ class Timeline:
         """The step at which a date falls (may lie outside the run)."""
         return parse_month(date) - self.start
 
+    @property
+    def needs_ratification(self) -> bool:
+        """Whether any state has a domestic step a signed deal must pass."""
+        return bool(np.any(self.ratification[:, 0] > 0))
 
-def driver_series(driver: Driver, state_ids: list[str], start: int, months: int) -> np.ndarray:
+
+def channel_index(timeline: Timeline, name: str) -> int:
+    """The position of a driver channel (``us_pressure``, ``CHN.pressure``)."""
+    return timeline.channels.index(name)
+
+
+def driver_series(
+    driver: Driver, state_ids: list[str], start: int, months: int, default: float = 0.0
+) -> np.ndarray:
     """A driver's unscaled level for each month and state, shape [T, S]."""
     t = np.arange(months, dtype=float)
-    out = np.zeros((months, len(state_ids)))
+    out = np.full((months, len(state_ids)), default)
     for s, sid in enumerate(state_ids):
         points = driver.series.get(sid, driver.series.get("all"))
         if points is None:
@@ -80,11 +107,46 @@ def compile_timeline(s: Scenario) -> Timeline:
         [np.sign(s.issues[i].ideal[b].value - s.issues[i].ideal[a].value) for i in issues]
     )
     historical = np.array([s.issues[i].kind == "historical" for i in issues])
-    drivers = np.zeros((len(DRIVER_NAMES), months, len(states)))
-    for d, name in enumerate(DRIVER_NAMES):
-        if name in s.drivers:
-            drivers[d] = driver_series(s.drivers[name], states, start, months)
-    timeline = Timeline(start, months, states, issues, historical, orientation, drivers)
+    powers = [p for p in s.powers if p != "US"]
+    channels = list(DRIVER_NAMES) + [f"{p}.{kind}" for p in powers for kind in POWER_DRIVER_NAMES]
+    drivers = np.zeros((len(channels), months, len(states)))
+    for d, name in enumerate(channels):
+        default = DEFAULT_LEVEL.get(name, 0.0)
+        driver = s.driver(name)
+        if driver is not None:
+            drivers[d] = driver_series(driver, states, start, months, default)
+        else:
+            drivers[d] = default
+    summit = np.zeros(months, bool)
+    for ev in s.events:
+        if ev.summit:
+            summit[parse_month(ev.date) - start] = True
+    red_line = np.ones((2, len(issues)))
+    for i, iid in enumerate(issues):
+        issue = s.issues[iid]
+        for k, sid in enumerate(states):
+            if sid in issue.red_line:
+                own, other = issue.ideal[sid].value, issue.ideal[states[1 - k]].value
+                red_line[k, i] = (issue.red_line[sid].value - own) / (other - own)
+    ratification = np.array(
+        [RATIFICATION_KINDS[s.states[sid].ratification_kind] for sid in states], dtype=float
+    )
+    timeline = Timeline(
+        start,
+        months,
+        states,
+        issues,
+        historical,
+        orientation,
+        drivers,
+        channels=channels,
+        power_ids=powers,
+        summit=summit,
+        deferrable=np.array([s.issues[i].deferrable for i in issues], dtype=bool),
+        red_line=red_line,
+        ratification=ratification,
+        if_not_ratified=s.if_not_ratified,
+    )
     for ev in s.events:
         step = parse_month(ev.date) - start
         changes = tuple(

@@ -43,9 +43,8 @@ def reproduce(
             typer.echo(f"{d.id:<4} {verdict}  {d.claim}")
             for key, value in result.measured.items():
                 mark = "" if result.checks.get(key, True) else "   <-- fails"
-                typer.echo(
-                    f"       {key:<40} {value:>10.4g}  (threshold {result.threshold[key]}){mark}"
-                )
+                bound = result.threshold.get(key, "none")
+                typer.echo(f"       {key:<40} {value:>10.4g}  (threshold {bound}){mark}")
         else:
             typer.echo(f"{d.id}: {'PASS' if result.passed else 'FAIL'}", err=True)
     passed = sum(r.passed for r in results.values())

@@ -1,0 +1,224 @@
+"""One month at the table, written once: both engines run these stages in this order.
+
+A month opens (its events, the drivers, the opening gaps and demands), each state
+*assesses* its situation and *negotiates* (moves its demands toward where it would
+now settle), and the month closes (a package signed, ratified, or not). The Mesa
+agents call :func:`assess_side` and :func:`negotiate_side` for their own row; the
+batch engine calls them for every state and run at once (``who=None``). The
+arithmetic is in :mod:`negsim.dynamics`; a new mechanism is added there and wired
+here, in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from negsim.constants import Constants
+from negsim.dynamics import (
+    MOTIVATION_NAMES,
+    Assessment,
+    DriverLevels,
+    adjust_demands,
+    assess,
+    concession_share,
+    concession_targets,
+    issue_gaps,
+    leader_override,
+    pace,
+    ratification_chance,
+    settlement_point,
+    signed_at_table,
+)
+from negsim.runstate import RunState, apply_event
+from negsim.timeline import Timeline
+
+ALL = None
+"""``who`` for every state at once (the batch engine); an int picks one state's row."""
+
+
+@dataclass
+class Opening:
+    """The table as a month opens, after its events: what every state's decision reads."""
+
+    step: int
+    levels: DriverLevels  # each [*B, S] (named powers [*B, S, Q])
+    gaps: np.ndarray  # [*B, I]
+    demand: np.ndarray  # [*B, S, I], a copy: moves this month do not change it
+    rate: np.ndarray  # [*B, S]: the share of the way to target this month's talks cover
+
+
+@dataclass
+class Closing:
+    """How a month ends: the closing gaps and what the table and the capitals decided."""
+
+    gaps: np.ndarray  # [*B, I]
+    signed: np.ndarray  # [*B] bool: a package was signed at the table this month
+    ratified: np.ndarray  # [*B] bool: ... and passed every domestic step (a normalization)
+    shelved: np.ndarray  # [*B, I] bool: issues the signed package set aside
+
+
+def _own(a: np.ndarray, who: int | None, axis: int) -> np.ndarray:
+    """A state's rows of an array whose state axis is ``axis`` (from the end)."""
+    if who is None:
+        return a
+    return np.take(a, who, axis=a.ndim + axis)
+
+
+def _partner(a: np.ndarray, who: int | None, axis: int) -> np.ndarray:
+    """The partner's rows (the other state, or both states swapped)."""
+    if who is None:
+        return np.flip(a, axis=a.ndim + axis)
+    return np.take(a, 1 - who, axis=a.ndim + axis)
+
+
+def open_month(
+    state: RunState,
+    timeline: Timeline,
+    step: int,
+    c: Constants,
+    last_gaps: np.ndarray | None = None,
+) -> Opening:
+    """Apply the month's events and read the table as it opens.
+
+    ``last_gaps``, the previous month's closing gaps, are reused as the opening gaps
+    unless an event moved demands (the batch engine's shortcut; same numbers).
+    """
+    events = timeline.events.get(step, [])
+    for event in events:
+        apply_event(state, event, timeline)
+    if last_gaps is None or any(event.moves for event in events):
+        gaps = issue_gaps(state.demand[..., 0, :], state.demand[..., 1, :], timeline.orientation)
+    else:
+        gaps = last_gaps
+    levels = state.drivers_at(timeline, step)
+    intensity = levels.talks_intensity
+    if timeline.summit[step]:
+        intensity = np.maximum(intensity, c.summit_intensity)
+    return Opening(step, levels, gaps, state.demand.copy(), pace(intensity, c))
+
+
+def assess_side(
+    state: RunState,
+    timeline: Timeline,
+    opening: Opening,
+    who: int | None,
+    shock: np.ndarray,
+    c: Constants,
+) -> Assessment:
+    """A state's drive, resistance, willingness and effective saliences this month."""
+    per_state, per_power = opening.levels[:6], opening.levels[6:]
+    levels = DriverLevels(
+        *(_own(np.asarray(x), who, -1) for x in per_state),
+        *(_own(np.asarray(x), who, -2) for x in per_power),
+    )
+    return assess(
+        state.motivations_of(slice(None) if who is None else who),
+        levels,
+        _own(state.salience, who, -2),
+        timeline.historical,
+        opening.gaps,
+        shock,
+        c,
+        _own(state.power_dependence, who, -2),
+    )
+
+
+def negotiate_side(
+    state: RunState,
+    timeline: Timeline,
+    opening: Opening,
+    who: int | None,
+    own: Assessment,
+    partner: Assessment,
+    c: Constants,
+) -> None:
+    """Move a state's demands toward where it would now settle (in place; none if suspended).
+
+    Targets read the demands as the month opened, so the order in which the two
+    states move does not matter.
+    """
+    m = state.motivations_of(slice(None) if who is None else who)
+    target = concession_targets(
+        _own(state.ideal, who, -2),
+        _partner(state.ideal, who, -2),
+        _partner(opening.demand, who, -2),
+        own.willingness,
+        own.effective_salience,
+        partner.effective_salience,
+        leader_override(m),
+        m.leader_disposition,
+        _own(timeline.red_line, who, -2),
+        c,
+    )
+    active = state.talks_active if who is None else state.talks_active[..., None]
+    moved = adjust_demands(
+        _own(opening.demand, who, -2),
+        target,
+        active[..., None, None] if who is None else active,
+        _own(opening.rate, who, -1),
+    )
+    if who is None:
+        state.demand[...] = moved
+    else:
+        state.demand[..., who, :] = moved
+
+
+def package_shares(state: RunState, point: np.ndarray) -> np.ndarray:
+    """Each state's concession share per issue for a package ``point`` [*B, I] -> [*B, S, I]."""
+    a, b = state.origin[..., 0, :], state.origin[..., 1, :]
+    return np.stack([concession_share(a, b, point), concession_share(b, a, point)], axis=-2)
+
+
+def close_month(
+    state: RunState,
+    timeline: Timeline,
+    step: int,
+    willingness: np.ndarray,
+    ratification_draw: np.ndarray,
+    c: Constants,
+) -> Closing:
+    """The month's closing gaps, and whether a package was signed and ratified.
+
+    ``willingness`` is [*B, S]; ``ratification_draw`` is [*B, S] uniforms, one per state
+    and month, drawn up front from the run's seed. A deal that fails a state's domestic
+    step is recorded (``signed_step``) and is no normalization; then, by the scenario's
+    ``if_not_ratified``, the talks end or go on with the failing side's audience
+    hardened by ``ratification_backlash``.
+    """
+    demand = state.demand
+    gaps = issue_gaps(demand[..., 0, :], demand[..., 1, :], timeline.orientation)
+    table = signed_at_table(gaps, state.talks_active, timeline.deferrable, willingness, c)
+    ratified = table.signed
+    if timeline.needs_ratification and np.any(table.signed):
+        point = settlement_point(demand[..., 0, :], demand[..., 1, :])
+        shares = np.where(table.shelved[..., None, :], 0.0, package_shares(state, point))
+        conceded = np.sum(state.salience * np.clip(shares, 0.0, 1.0), axis=-1)
+        m = state.motivations_of()
+        chance = ratification_chance(
+            timeline.ratification[:, 0],
+            timeline.ratification[:, 1],
+            m.audience_cost,
+            m.leader_autonomy,
+            conceded,
+            c,
+        )
+        passes = np.asarray(ratification_draw) < chance
+        ratified = table.signed & np.all(passes, axis=-1)
+        failed = table.signed & ~ratified
+        if np.any(failed):
+            state.signed_step[...] = np.where(
+                failed & (state.signed_step < 0), step, state.signed_step
+            )
+            if timeline.if_not_ratified == "end":
+                state.talks_active[...] = np.where(failed, False, state.talks_active)
+            else:
+                k = MOTIVATION_NAMES.index("audience_cost")
+                hit = failed[..., None] & ~passes
+                state.motivations[..., k] = np.clip(
+                    state.motivations[..., k] + np.where(hit, c.ratification_backlash, 0.0),
+                    0.0,
+                    1.0,
+                )
+    return Closing(gaps, table.signed, ratified, table.shelved & ratified[..., None])
