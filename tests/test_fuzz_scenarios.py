@@ -319,6 +319,9 @@ def valid_documents(draw) -> dict[str, Any]:
         if draw(st.booleans()):
             ev["talks"] = draw(st.sampled_from(["suspend", "resume"]))
         if draw(st.booleans()):
+            operation = draw(st.sampled_from(["set", "add", "multiply"]))
+            # Values each operation accepts on every path below (a 0-1 parameter at least).
+            within = {"set": (0, 1), "add": (-1, 1), "multiply": (0, 2)}[operation]
             ev["changes"] = [
                 {
                     "path": draw(
@@ -331,7 +334,7 @@ def valid_documents(draw) -> dict[str, Any]:
                             ]
                         )
                     ),
-                    draw(st.sampled_from(["set", "add", "multiply"])): draw(st.floats(-2, 2)),
+                    operation: draw(st.floats(*within)),
                 }
             ]
         if draw(st.booleans()):

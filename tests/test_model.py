@@ -423,8 +423,9 @@ def test_event_changes_are_kept_in_range_and_moves_close_the_gap():
             "label": "shock",
             "source": "test",
             "changes": [
-                {"path": "states.A.audience_cost", "add": 5.0},
-                {"path": "states.B.leader_autonomy", "multiply": -3.0},
+                # Within what validation accepts, yet past the range from the values at 0.5.
+                {"path": "states.A.audience_cost", "add": 1.0},
+                {"path": "states.B.leader_autonomy", "add": -1.0},
                 {"path": "issues.money.salience.A", "set": 0.8},
                 {"path": "drivers.us_pressure.scale", "add": -10.0},
             ],

@@ -541,10 +541,16 @@ def test_salience_override_with_bare_numbers_and_extremes():
     assert rest == pytest.approx([0.5 / len(rest)] * len(rest))
 
 
-def test_override_of_missing_driver_is_harmless():
-    out = apply_overrides(minimal_doc(), ["drivers.detente.scale=2"], "m.yaml")
-    assert "detente" not in out["drivers"]
-    validate(out)
+def test_override_of_a_driver_the_scenario_lacks_is_an_error():
+    with pytest.raises(ScenarioError, match=r"no detente driver \(it has: us_pressure\), so this"):
+        apply_overrides(minimal_doc(), ["drivers.detente.scale=2"], "m.yaml")
+
+
+def test_the_same_override_path_twice_is_an_error():
+    with pytest.raises(ScenarioError, match=r"states\.A\.audience_cost: given twice"):
+        apply_overrides(
+            minimal_doc(), ["states.A.audience_cost=0.2", "states.A.audience_cost=0.3"], "m"
+        )
 
 
 def test_ideal_override_moves_initial_demand():
@@ -554,3 +560,45 @@ def test_ideal_override_moves_initial_demand():
         validate(minimal_doc()), np.array([0, 0]), values={"issues.money.ideal.A": [0.0, 0.2]}
     )
     assert result.concession_share.shape == (2, 2, 3)
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"path": "states.A.audience_cost", "set": 5.0}, "out of range"),
+        ({"path": "states.A.audience_cost", "add": 5.0}, "past its whole range"),
+        ({"path": "states.B.leader_autonomy", "multiply": -1e300}, "factor must be between 0"),
+        ({"path": "drivers.us_pressure.scale", "multiply": 11.0}, "factor must be between 0"),
+    ],
+)
+def test_an_event_change_outside_the_fields_range_is_an_error(change, needle):
+    doc = minimal_doc()
+    doc["events"] = [{"date": "2000-03", "label": "e", "source": "t", "changes": [change]}]
+    with pytest.raises(ScenarioError, match=needle) as caught:
+        validate(doc)
+    assert caught.value.problems[0][0].startswith("events[0].changes[0].")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "needle"),
+    [
+        (lambda d: d["issues"]["money"].update(units={"label": "x", "at_0": float("nan"),
+                                                      "at_1": 1.0}), "at_0", "finite"),
+        (lambda d: d["issues"]["money"].update(units={"label": "x", "at_0": 0.0,
+                                                      "at_1": float("inf")}), "at_1", "finite"),
+        (lambda d: d["drivers"]["us_pressure"]["series"]["all"][0].update(value=float("nan")),
+         "value", "finite"),
+        (lambda d: d.update(historical_outcome={"date": "2900-01", "label": "x",
+                                                "concluded": True}), "historical_outcome.date",
+         "after the run's end"),
+        (lambda d: d["drivers"]["us_pressure"].update(hold_from="1990-01"), "hold_from",
+         "outside the run"),
+        (lambda d: d["states"].update(all=d["states"].pop("B")), "states", "reserved"),
+    ],
+)  # fmt: skip
+def test_values_once_accepted_silently_are_errors(mutate, field, needle):
+    doc = minimal_doc()
+    mutate(doc)
+    with pytest.raises(ScenarioError) as caught:
+        validate(doc)
+    assert any(field in f and needle in m for f, m in caught.value.problems), caught.value.problems

@@ -116,7 +116,7 @@ def lever_overrides(spec: Scenario, levers: dict[str, float | None]) -> dict[str
     A lever left at ``None`` keeps the scenario's calibrated value.
     """
     out: dict[str, float] = {}
-    if levers.get("us_pressure") is not None:
+    if levers.get("us_pressure") is not None and "us_pressure" in spec.drivers:
         out["drivers.us_pressure.scale"] = float(levers["us_pressure"])
     for side, sid in zip(SIDES, spec.state_ids, strict=True):
         for motivation, _ in STATE_LEVERS:

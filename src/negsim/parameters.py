@@ -216,10 +216,20 @@ def apply_overrides(
     items: list[Any] = overrides if isinstance(overrides, list) else list(overrides.items())
     out = copy.deepcopy(doc)
     problems = []
+    given: set[str] = set()
     for item in items:
         try:
             path, value = parse_assignment(item) if isinstance(item, str) else item
+            if path in given:
+                raise ParameterPathError(f"{path}: given twice; give each path once")
+            given.add(path)
             ref = resolve_path(base, path)
+            if ref.kind.startswith("driver_") and ref.name not in base.drivers:
+                have = ", ".join(base.drivers) or "none"
+                raise ParameterPathError(
+                    f"{path}: the scenario has no {ref.name} driver (it has: {have}), so this "
+                    "would change nothing; add its series under drivers: first"
+                )
             set_in_document(out, ref, check_value(ref, value))
         except ParameterPathError as exc:
             problems.append(("--set", str(exc)))

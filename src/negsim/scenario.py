@@ -38,7 +38,7 @@ Text = Annotated[str, StringConstraints(min_length=1)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=False, strict=True, allow_inf_nan=False)
 
 
 class Sourced(_Strict):
@@ -360,6 +360,10 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str]]:
     if len(ids) != 2:
         problems.append(("states", f"a negotiation has exactly 2 states (got {len(ids)})"))
         return problems
+    if "all" in ids:
+        problems.append(
+            ("states.all", "'all' is reserved (a driver series for both states); rename the state")
+        )
     if end <= start:
         problems.append(("end", f"must be after start {s.start}"))
     if end - start > 12 * 200:
@@ -428,9 +432,13 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str]]:
             from negsim.parameters import ParameterPathError, resolve_path
 
             try:
-                resolve_path(s, change.path, for_event=True)
+                ref = resolve_path(s, change.path, for_event=True)
             except ParameterPathError as exc:
                 problems.append((f"events[{k}].changes[{j}].path", str(exc)))
+                continue
+            problem = change_problem(ref, *change.operation)
+            if problem:
+                problems.append((f"events[{k}].changes[{j}].{change.operation[0]}", problem))
         for j, move in enumerate(event.moves):
             if move.state not in ids:
                 problems.append(
@@ -443,10 +451,29 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str]]:
                         f"unknown issue; one of {', '.join(s.issues)}",
                     )
                 )
+    for name, driver in s.drivers.items():
+        if driver.hold_from is not None and not start <= parse_month(driver.hold_from) <= end:
+            problems.append(
+                (
+                    f"drivers.{name}.hold_from",
+                    f"{driver.hold_from} is outside the run {s.start} .. {s.end}",
+                )
+            )
+    for iid, issue in s.issues.items():
+        if issue.units is not None and issue.units.at_0 == issue.units.at_1:
+            problems.append((f"issues.{iid}.units", "at_0 and at_1 must differ"))
     if s.historical_outcome is not None:
         m = parse_month(s.historical_outcome.date)
         if m < start:
             problems.append(("historical_outcome.date", f"is before the run's start {s.start}"))
+        if m > end:
+            problems.append(
+                (
+                    "historical_outcome.date",
+                    f"{s.historical_outcome.date} is after the run's end {s.end}; "
+                    "the run must reach the outcome it is compared with",
+                )
+            )
     return problems
 
 
@@ -536,6 +563,22 @@ def _power_problems(s: Scenario) -> list:
                 (field, f"{party} is the power {power} itself: its dependence must be 0")
             )
     return problems
+
+
+def change_problem(ref: Any, operation: str, value: float) -> str | None:
+    """Why an event's change cannot apply to the parameter ``ref``; None if it can.
+
+    ``set`` takes a value in the parameter's range; ``add`` at most the range's width either
+    way; ``multiply`` a factor from 0 to MAX_SCALE. Run time would clip anything else silently.
+    """
+    width = ref.high - ref.low
+    if operation == "set" and not ref.low <= value <= ref.high:
+        return f"{value:g} is out of range (at least {ref.low:g}, at most {ref.high:g})"
+    if operation == "add" and abs(value) > width:
+        return f"{value:g} moves the value past its whole range ({ref.low:g} to {ref.high:g})"
+    if operation == "multiply" and not 0.0 <= value <= MAX_SCALE:
+        return f"the factor must be between 0 and {MAX_SCALE:g} (got {value:g})"
+    return None
 
 
 def _location(loc: tuple[Any, ...]) -> str:
