@@ -34,7 +34,13 @@ from pydantic import (
 
 from negsim.calendar import parse_month
 from negsim.catalog import find_scenario
-from negsim.parameters import ParameterPathError, ParameterRef, check_value, resolve_path
+from negsim.parameters import (
+    ParameterPathError,
+    ParameterRef,
+    absent_driver,
+    check_value,
+    resolve_path,
+)
 from negsim.scenario import (
     Scenario,
     ScenarioError,
@@ -286,6 +292,9 @@ def _check_against_scenario(
             problems.append((field, str(exc)))
             continue
         refs[path] = ref
+        absent = absent_driver(scenario, ref)
+        if absent:
+            problems.append((field, absent))
         if sampler != "grid" and varied.steps is not None:
             problems.append(
                 (

@@ -55,7 +55,7 @@ def valid_paths(s: Scenario, for_event: bool = False) -> list[str]:
     for iid in s.issues:
         paths += [f"issues.{iid}.salience.{sid}" for sid in s.states]
         paths += [f"issues.{iid}.ideal.{sid}" for sid in s.states]
-    channels = list(DRIVER_NAMES) + [
+    channels = [n for n in DRIVER_NAMES if n in s.drivers] + [  # the drivers that act
         f"{p}.{k}" for p in s.powers if p != "US" for k in POWER_DRIVER_NAMES
     ]
     for channel in channels:
@@ -115,6 +115,22 @@ def resolve_path(s: Scenario, path: str, for_event: bool = False) -> ParameterRe
         hint = ", ".join(near) if near else ", ".join(options[:6]) + ", ..."
         raise ParameterPathError(f"unknown parameter path {path!r}; nearest valid: {hint}")
     return ref
+
+
+def absent_driver(s: Scenario, ref: ParameterRef) -> str | None:
+    """Why a driver parameter cannot be overridden: the scenario has no such driver."""
+    if not ref.kind.startswith("driver_"):
+        return None
+    power, _, kind = ref.name.partition(".")  # a named power's channel: "CHN.pressure"
+    if kind and getattr(s.powers[power], kind, None) is not None:
+        return None
+    if not kind and ref.name in s.drivers:
+        return None
+    have = ", ".join(s.drivers) or "none"
+    return (
+        f"{ref.path}: the scenario has no {ref.name} driver (it has: {have}), so this "
+        "would change nothing; add its series under drivers: first"
+    )
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -224,12 +240,9 @@ def apply_overrides(
                 raise ParameterPathError(f"{path}: given twice; give each path once")
             given.add(path)
             ref = resolve_path(base, path)
-            if ref.kind.startswith("driver_") and ref.name not in base.drivers:
-                have = ", ".join(base.drivers) or "none"
-                raise ParameterPathError(
-                    f"{path}: the scenario has no {ref.name} driver (it has: {have}), so this "
-                    "would change nothing; add its series under drivers: first"
-                )
+            absent = absent_driver(base, ref)
+            if absent:
+                raise ParameterPathError(absent)
             set_in_document(out, ref, check_value(ref, value))
         except ParameterPathError as exc:
             problems.append(("--set", str(exc)))
