@@ -230,6 +230,9 @@ def test_direction_rules():
     assert direction_right("compromise", {"A": 0.6, "B": 0.4})
     assert not direction_right("compromise", {"A": 0.9, "B": 0.1})
     assert not direction_right("shelved", {"A": 0.5, "B": 0.5})
+    # a shelved issue is right only where the model's package shelved it too
+    assert direction_right("shelved", {"A": 0.2, "B": 0.1}, shelved=True)
+    assert not direction_right("A", {"A": 0.7, "B": 0.3}, shelved=True)
 
 
 def test_compromise_model_the_side_that_cares_less_concedes_more(mini):

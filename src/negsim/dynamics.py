@@ -223,8 +223,14 @@ def issue_hold(own_salience: ArrayLike, override: ArrayLike) -> Array:
 
 
 def concession_levels(ideal: ArrayLike, partner_ideal: ArrayLike, demand: ArrayLike) -> Array:
-    """How far along each issue's axis a demand stands from the state's ideal (0..1)."""
-    return np.clip(concession_share(ideal, partner_ideal, demand), 0.0, 1.0)
+    """How far along each issue's axis a demand stands from the state's ideal (0..1).
+
+    Where an event has moved the two ideals together, the issue counts as wholly conceded.
+    """
+    span = np.asarray(partner_ideal, dtype=float) - np.asarray(ideal, dtype=float)
+    moved = np.asarray(demand, dtype=float) - np.asarray(ideal, dtype=float)
+    share = np.divide(moved, span, out=np.ones(np.broadcast(moved, span).shape), where=span != 0)
+    return np.clip(share, 0.0, 1.0)
 
 
 RECIPROCITY_STEPS = 30

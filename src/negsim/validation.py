@@ -273,6 +273,7 @@ class ModelOutcome:
     p_agree_by_until: float  # agreement by the phase's until
     month: str | None  # the median agreement month of the agreeing runs
     shares: dict[str, dict[str, float]]  # mean concession share, state -> issue
+    shelved: dict[str, bool] = field(default_factory=dict)  # issue -> the package set it aside
 
     @property
     def agrees(self) -> bool:
@@ -311,6 +312,8 @@ def run_phase(
     # The package if the model agreed (its agreeing runs), else each side's final demands.
     chosen = result.agreed if agrees else ~result.agreed
     share = result.concession_share[chosen].mean(axis=0)
+    # An issue counts as shelved when most of the agreeing runs' packages set it aside.
+    shelved = result.shelved[result.agreed].mean(axis=0) >= MAJORITY if agrees else None
     return ModelOutcome(
         p_agree=float(result.agreed.mean()),
         p_agree_by_until=float(by_until.mean()),
@@ -318,6 +321,10 @@ def run_phase(
         shares={
             sid: {iid: float(share[s, i]) for i, iid in enumerate(timeline.issue_ids)}
             for s, sid in enumerate(timeline.state_ids)
+        },
+        shelved={
+            iid: bool(shelved is not None and shelved[i])
+            for i, iid in enumerate(timeline.issue_ids)
         },
     )
 
@@ -329,14 +336,15 @@ def phase_right(key: PhaseKey, model: ModelOutcome) -> bool:
     return not model.agrees_by_until
 
 
-def direction_right(judged: str, shares: dict[str, float]) -> bool:
+def direction_right(judged: str, shares: dict[str, float], shelved: bool = False) -> bool:
     """Whether concession shares (state -> share of the gap it moved) match history's call.
 
     A state conceded: its share is the larger. A compromise: the shares are within 0.3.
-    Shelved: the issue was set aside, which today's model cannot do, so it is never right.
+    Shelved: right only if the model's package set the issue aside too (a deferrable issue,
+    docs/model.md §3.3.4); a package that settled it, or a baseline, is wrong.
     """
-    if judged == SHELVED:
-        return False
+    if judged == SHELVED or shelved:
+        return judged == SHELVED and shelved
     a, b = shares.values()
     if judged == COMPROMISE:
         return abs(a - b) <= COMPROMISE_TOLERANCE
@@ -377,9 +385,12 @@ PACKAGE_BASELINES: dict[str, Callable[[Scenario], dict[str, dict[str, float]]]] 
 BASELINE_NAMES = [*AGREEMENT_BASELINES, *PACKAGE_BASELINES]
 
 
-def package_calls(key: PhaseKey, shares: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
+def package_calls(
+    key: PhaseKey, shares: dict[str, dict[str, float]], shelved: dict[str, bool] | None = None
+) -> list[dict[str, Any]]:
     """For each issue with a recorded who_conceded: the shares and whether they point right."""
     calls = []
+    shelved = shelved or {}
     for iid, judged in key.who_conceded.items():
         issue_shares = {sid: shares[sid][iid] for sid in shares}
         calls.append(
@@ -387,7 +398,8 @@ def package_calls(key: PhaseKey, shares: dict[str, dict[str, float]]) -> list[di
                 "issue": iid,
                 "who_conceded": judged,
                 "share": issue_shares,
-                "right": direction_right(judged, issue_shares),
+                "shelved": shelved.get(iid, False),
+                "right": direction_right(judged, issue_shares, shelved.get(iid, False)),
             }
         )
     return calls
@@ -453,7 +465,9 @@ def evaluate_phase(case: Case, seeds: np.ndarray, constants: Constants) -> Phase
             "right": None,
             "package": package_calls(key, predict(scenario)),
         }
-    return PhaseResult(case, model, right, package_calls(key, model.shares), baselines)
+    return PhaseResult(
+        case, model, right, package_calls(key, model.shares, model.shelved), baselines
+    )
 
 
 def totals(rights: list[tuple[bool, bool | None]], package: list[bool]) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def format_report(report: dict[str, Any]) -> str:
         "phase's until. HIT: a concluded phase agreed within +-2 years; a failed phase had no",
         "agreement by its until. Phases without talks are run and shown but not scored. package:",
         "issues whose concession shares point the way history's who_conceded does; a shelved",
-        "issue always counts as wrong (today's model cannot set an issue aside).",
+        "issue is right only where the model's package shelved it too (a deferrable issue).",
         "",
         f"{'':<18} {'phases right':<16} {'bal. acc.':<10} package direction",
         format_totals("model", report["totals"]),
