@@ -25,6 +25,7 @@ app = typer.Typer(
 app.command()(run.run)
 app.command()(run.check)
 app.command("list")(run.list_)
+app.command()(run.export)
 app.command()(reproduce.reproduce)
 app.command()(validate.validate)
 app.command()(sweep.sweep)

@@ -87,12 +87,21 @@ def run(
         typer.Option(help="Write timeseries.parquet, summary.json, convergence.png here."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv",
+            help="With --out: also timeseries.csv and timeseries_codebook.csv, for R or Stata.",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario: agreement and date, the package in each issue's words, who conceded what."""
     from negsim.calendar import parse_month
     from negsim.scenario import ScenarioError
     from negsim.simulation import replicate, replication_seed, simulate
 
+    if csv and out is None:
+        raise fail(ScenarioError("--csv", [("", "needs --out DIR: where to write the CSV")]))
     spec = load(scenario, set_)
     if until is not None:
         try:
@@ -111,7 +120,7 @@ def run(
     summary["master_seed"] = seed
     if out is not None:
         try:
-            write_run(spec, series, summary, out)
+            written = write_run(spec, series, summary, out, csv=csv)
         except ScenarioError as exc:
             raise fail(exc) from None
     if as_json:
@@ -119,12 +128,15 @@ def run(
     else:
         typer.echo(format_summary(summary))
         if out is not None:
-            names = ("timeseries.parquet", "summary.json", "convergence.png")
-            typer.echo("Wrote " + ", ".join(str(out / n) for n in names))
+            typer.echo("Wrote " + ", ".join(str(path) for path in written))
 
 
-def write_run(spec: Scenario, series: Any, summary: dict[str, Any], out: Path) -> None:
-    """Write a run's three files: all of them whole, or none (an :class:`OutputError`)."""
+def write_run(
+    spec: Scenario, series: Any, summary: dict[str, Any], out: Path, csv: bool = False
+) -> list[Path]:
+    """Write a run's files (with ``csv``, the CSV export too): all of them whole, or none
+    (an :class:`OutputError`). Returns the paths written."""
+    from negsim.export import csv_files
     from negsim.output import (
         OutputError,
         ensure_directory,
@@ -138,18 +150,38 @@ def write_run(spec: Scenario, series: Any, summary: dict[str, Any], out: Path) -
     created = not out.exists()
     ensure_directory(out)
     try:
-        write_files(
-            {
-                out / "timeseries.parquet": parquet_writer(series),
-                out / "summary.json": json_writer(summary),
-                out / "convergence.png": figure_writer(convergence_figure(spec, series, summary)),
-            }
-        )
+        files = {
+            out / "timeseries.parquet": parquet_writer(series),
+            out / "summary.json": json_writer(summary),
+            out / "convergence.png": figure_writer(convergence_figure(spec, series, summary)),
+        }
+        if csv:
+            files |= csv_files(series, out, "timeseries")
+        write_files(files)
     except OutputError:
         if created:
             with contextlib.suppress(OSError):
                 out.rmdir()  # none of the files: nor the directory made for them
         raise
+    return list(files)
+
+
+def export(
+    results: Annotated[
+        Path, typer.Argument(help="A run's --out directory, or a sweep's results directory.")
+    ],
+) -> None:
+    """Write the results as CSV with flat column names, plus a codebook (column, meaning, unit)."""
+    from negsim.export import export_results
+    from negsim.scenario import ScenarioError
+
+    if not results.is_dir():
+        raise fail(ScenarioError(str(results), [("", "not a directory of results")]))
+    try:
+        written = export_results(results)
+    except ScenarioError as exc:
+        raise fail(exc) from None
+    typer.echo("Wrote " + ", ".join(str(path) for path in written))
 
 
 def check(
