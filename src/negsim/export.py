@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from negsim.dynamics import DRIVER_NAMES
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 MAX_NAME = 32  # Stata's limit on a variable name
 AXIS = "position on the issue's 0-1 axis (0 and 1: the two sides' stated positions)"
 GAP = "distance on the issue's 0-1 axis (1 = the initial distance)"
-DRIVERS = "us_pressure|us_retrenchment|detente|normalization_wave"
+DRIVERS = "|".join(DRIVER_NAMES)  # every driver the model knows, whatever it adds
 
 # What each column holds: (pattern of the column's own name, meaning, unit). First match wins.
 CODEBOOK: list[tuple[str, str, str]] = [
