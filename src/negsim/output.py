@@ -51,9 +51,9 @@ def ensure_directory(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
         if not path.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, "exists and is not a directory")
+            raise FileExistsError(errno.EEXIST, "exists and is not a directory")
     except FileExistsError:
-        raise output_error(path, OSError(errno.ENOTDIR, "exists and is not a directory")) from None
+        raise output_error(path, OSError(errno.EEXIST, "exists and is not a directory")) from None
     except OSError as exc:
         raise output_error(path, exc) from None
     return path

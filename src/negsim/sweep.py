@@ -620,7 +620,19 @@ def run_dask(
         )
         client = Client(cluster)
     else:
-        client = Client(address, timeout="30s")
+        try:
+            client = Client(address, timeout="30s")
+        except (OSError, ValueError, TypeError) as exc:  # a bad address, or nobody there
+            raise ScenarioError(
+                "--dask",
+                [
+                    (
+                        "",
+                        f"cannot reach a Dask scheduler at {address!r} ({exc}); give its "
+                        "address as tcp://HOST:PORT, or 'local' for a cluster on this machine",
+                    )
+                ],
+            ) from None
     try:
         cores = max(1, sum(client.nthreads().values()))
         pending = iter(tasks)
@@ -688,7 +700,7 @@ def run_sweep(
     The results directory is locked for the sweep's life: a second sweep into it is refused.
     ``say`` receives the lines about chunks run again and files ignored.
     """
-    from negsim.output import ensure_directory
+    from negsim.output import ensure_directory, output_error
 
     if engine not in ENGINES:
         raise ScenarioError("--engine", [("", f"unknown engine {engine!r}; one of batch, mesa")])
@@ -701,11 +713,24 @@ def run_sweep(
         )
     results = Path(results)
     manifest = manifest_for(plan, engine, runs, constants)
-    if results.exists() and not results.is_dir():
-        raise ScenarioError(str(results), [("--out", "exists and is not a directory")])
-    with exclusive_lock(ensure_directory(results)):
-        return _run_locked(plan, results, manifest, engine, workers, dask, runs, resume,
-                           progress, constants, on_chunk, say)  # fmt: skip
+    try:  # a name too long, say, fails here already
+        if results.exists() and not results.is_dir():
+            raise ScenarioError(str(results), [("--out", "exists and is not a directory")])
+        created = [d for d in (results, *results.parents) if not d.exists()]  # deepest first
+    except OSError as exc:
+        raise output_error(results, exc) from None
+    try:
+        with exclusive_lock(ensure_directory(results)):
+            return _run_locked(plan, results, manifest, engine, workers, dask, runs, resume,
+                               progress, constants, on_chunk, say)  # fmt: skip
+    except ScenarioError:
+        with contextlib.suppress(OSError):  # refused before any run: leave nothing
+            if created and results.is_dir() and not chunks_on_disk(results):
+                (results / MANIFEST).unlink(missing_ok=True)
+        for directory in created:
+            with contextlib.suppress(OSError):
+                directory.rmdir()  # only if empty: chunks of an interrupted sweep stay
+        raise
 
 
 def _run_locked(
