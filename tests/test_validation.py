@@ -170,6 +170,18 @@ ENCODED = {
         ),
         "drivers.us_pressure.series.all[2].date",
     ),
+    "power_after_until": (
+        lambda d: d.update(
+            powers={
+                "EU": {
+                    "label": "European Union",
+                    "pressure": {"series": {"all": [{"date": "2003-05", "value": 0.5}]}},
+                    "dependence": {"A": 0.5, "B": 0.5},
+                }
+            }
+        ),
+        "powers.EU.pressure.series.all[0].date",
+    ),
     "end_not_fixed": (lambda d: d.update(end="2003-06"), "end"),
     "start_not_talks": (lambda d: d.update(start="1999-06"), "start"),
 }

@@ -26,6 +26,7 @@ from negsim.scenario import (
     ScenarioError,
     Text,
     _month,
+    driver_entries,
     load_scenario,
     read_yaml,
     validation_problems,
@@ -169,17 +170,15 @@ def encoding_problems(scenario: Scenario, key: PhaseKey) -> list[tuple[str, str]
             problems.append(
                 (f"events[{k}].date", f"{event.date} is after the phase's until {key.until}")
             )
-    for name, driver in scenario.drivers.items():
+    for where, _, driver in driver_entries(scenario):  # drivers and named powers' series
         if driver.hold_from is not None and parse_month(driver.hold_from) > until:
-            problems.append(
-                (f"drivers.{name}.hold_from", f"is after the phase's until {key.until}")
-            )
+            problems.append((f"{where}.hold_from", f"is after the phase's until {key.until}"))
         for target, points in driver.series.items():
             for k, point in enumerate(points):
                 if parse_month(point.date) > until:
                     problems.append(
                         (
-                            f"drivers.{name}.series.{target}[{k}].date",
+                            f"{where}.series.{target}[{k}].date",
                             f"{point.date} is after the phase's until {key.until}",
                         )
                     )
