@@ -67,6 +67,13 @@ def _sourced(v: Any) -> Any:
 UNSOURCED = "(no source given)"
 
 
+def _sourced_each(v: Any) -> Any:
+    # A per-state mapping of calibrated numbers (ideals, saliences, dependences ...).
+    if isinstance(v, dict):
+        return {k: _sourced(x) for k, x in v.items()}
+    return v
+
+
 class Unit(Sourced):
     """A value in [0, 1], with its reason."""
 
@@ -162,12 +169,9 @@ class Issue(_Strict):
     opening: dict[Identifier, Unit] = Field(default_factory=dict)
     source: Text = UNSOURCED
 
-    @field_validator("ideal", "salience", "red_line", "opening", mode="before")
-    @classmethod
-    def _coerce_each(cls, v: Any) -> Any:
-        if isinstance(v, dict):
-            return {k: _sourced(x) for k, x in v.items()}
-        return v
+    _coerce = field_validator("ideal", "salience", "red_line", "opening", mode="before")(
+        _sourced_each
+    )
 
     def opening_of(self, state: str) -> float:
         """A state's opening demand: given for a phase that starts mid-process, else its ideal."""
@@ -292,12 +296,7 @@ class Power(_Strict):
     dependence: dict[Identifier, Unit] = Field(default_factory=dict)
     source: Text = UNSOURCED
 
-    @field_validator("dependence", mode="before")
-    @classmethod
-    def _coerce_each(cls, v: Any) -> Any:
-        if isinstance(v, dict):
-            return {k: _sourced(x) for k, x in v.items()}
-        return v
+    _coerce = field_validator("dependence", mode="before")(_sourced_each)
 
     def dependence_of(self, state: str) -> float:
         """A state's dependence on this power (0 where the scenario gives none)."""
