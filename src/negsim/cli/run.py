@@ -184,6 +184,34 @@ def export(
     typer.echo("Wrote " + ", ".join(str(path) for path in written))
 
 
+def new(
+    name: Annotated[str, typer.Argument(help="The scenario's id: letters, digits, underscores.")],
+    out: Annotated[
+        Path | None, typer.Option(help="File to write (default: NAME.yaml here).")
+    ] = None,
+) -> None:
+    """Write a minimal valid scenario to start from (docs/scenarios.md explains it)."""
+    import re
+
+    from negsim.scenario import ScenarioError
+    from negsim.template import scenario_template
+
+    path = out if out is not None else Path(f"{name}.yaml")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+        problem = f"{name!r}: a scenario id is letters, digits and underscores, first a letter"
+        raise fail(ScenarioError("NAME", [("", problem)]))
+    if path.exists():
+        raise fail(ScenarioError(str(path), [("", "already exists; choose another --out")]))
+    from negsim.output import write_file
+
+    text = scenario_template(name)
+    try:
+        write_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except ScenarioError as exc:
+        raise fail(exc) from None
+    typer.echo(f"Wrote {path}: check it with negsim check {path}, then edit (docs/scenarios.md)")
+
+
 def check(
     scenario: Annotated[str, typer.Argument(help="Scenario file, or the name of a shipped one.")],
 ) -> None:
