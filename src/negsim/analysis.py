@@ -1,8 +1,8 @@
-"""Reading sweep results: agreement curves with Wilson intervals, surfaces, Sobol indices, dates.
+"""Reading sweep results: agreement probabilities with Wilson intervals, surfaces, Sobol indices.
 
 Every function takes the DataFrame of a results directory (``pandas.read_parquet``)
-and its manifest (``_manifest.json``), so plots can label parameters, draw the
-historical outcome and check that a Sobol design is complete.
+and, where it needs one, its manifest (``_manifest.json``). The figures drawn from these
+tables are in :mod:`negsim.figures.sweeps`.
 """
 
 from __future__ import annotations
@@ -10,19 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from negsim.calendar import month_to_date, parse_month
 from negsim.scenario import ScenarioError
 
-KINDS = ("scurve", "surface", "sobol", "dates")
 Z95 = 1.959963984540054
 MAX_LEVELS = 40  # a numeric parameter with more distinct values than this is binned
 
@@ -56,7 +48,8 @@ def load_results(results: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     return frame, manifest
 
 
-def _need(frame: pd.DataFrame, column: str, source: str, field: str) -> None:
+def need_column(frame: pd.DataFrame, column: str, source: str, field: str) -> None:
+    """Refuse a results frame without ``column``, naming the option and the columns it has."""
     if column not in frame.columns:
         have = [c for c in frame.columns if c not in ("run", "seed", "point", "replication")]
         raise ScenarioError(
@@ -87,101 +80,12 @@ def agreement_by(frame: pd.DataFrame, parameter: str, bins: int = 20) -> pd.Data
     return table.reset_index()
 
 
-def _title(manifest: dict[str, Any]) -> str:
-    return manifest.get("experiment", {}).get("title") or manifest.get("experiment_id", "")
-
-
-def scurve_figure(
-    frame: pd.DataFrame, manifest: dict[str, Any], parameter: str, by: str | None = None
-) -> Figure:
-    """Agreement probability against one parameter, with 95 % Wilson intervals.
-
-    With ``by``, one curve per value (or bin) of a second parameter; otherwise the
-    other parameters are averaged over.
-    """
-    fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
-    groups: list[tuple[str, pd.DataFrame]] = [("all runs", frame)]
-    if by is not None:
-        keys, binned = levels(frame[by], bins=6)
-        sign = "≈" if binned else "="  # binned: the bin's centre
-        groups = [
-            (f"{by} {sign} {k:.3g}" if isinstance(k, float) else f"{by} = {k}", frame[keys == k])
-            for k in sorted(keys.unique())
-        ]
-    categorical = not pd.api.types.is_numeric_dtype(frame[parameter])
-    for label, part in groups:
-        table = agreement_by(part, parameter)
-        x = np.arange(len(table)) if categorical else table[parameter].to_numpy(dtype=float)
-        ax.plot(x, table["probability"], "o-", ms=3, label=label)
-        ax.fill_between(x, table["low"], table["high"], alpha=0.2)
-    if categorical:
-        ax.set_xticks(np.arange(len(table)), table[parameter], rotation=45)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(parameter)
-    ax.set_ylabel("Agreement probability (95 % Wilson interval)")
-    others = [p for p in manifest.get("parameters", []) if p not in (parameter, by)]
-    note = f"; averaged over {', '.join(others)}" if others else ""
-    ax.set_title(f"{_title(manifest)}\n{len(frame):,} runs{note}", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
-    return fig
-
-
 def surface_table(frame: pd.DataFrame, x: str, y: str, outcome: str = "agreed") -> pd.DataFrame:
     """Mean of an outcome (agreement probability by default) over a grid of two parameters."""
     kx, _ = levels(frame[x])
     ky, _ = levels(frame[y])
     values = frame[outcome].astype(float)
     return values.groupby([ky.to_numpy(), kx.to_numpy()]).mean().unstack()
-
-
-def surface_figure(
-    frame: pd.DataFrame, manifest: dict[str, Any], x: str, y: str, outcome: str = "agreed"
-) -> Figure:
-    """A heatmap of an outcome's mean over two parameters (binned if continuous)."""
-    table = surface_table(frame, x, y, outcome)
-    fig, ax = plt.subplots(figsize=(9, 6.5), layout="constrained")
-    xs = np.asarray(table.columns, dtype=float)
-    ys = np.asarray(table.index, dtype=float)
-    label = "Agreement probability" if outcome == "agreed" else f"mean {outcome}"
-    mesh = ax.pcolormesh(
-        _edges(xs),
-        _edges(ys),
-        table.to_numpy(dtype=float),
-        shading="flat",
-        cmap="viridis",
-        vmin=0.0 if outcome == "agreed" else None,
-        vmax=1.0 if outcome == "agreed" else None,
-    )
-    fig.colorbar(mesh, ax=ax, label=label)
-    if outcome == "agreed" and table.size <= 400:
-        for i, yv in enumerate(ys):
-            for j, xv in enumerate(xs):
-                v = table.iat[i, j]
-                if np.isfinite(v):
-                    ax.text(
-                        xv,
-                        yv,
-                        f"{v:.2f}",
-                        ha="center",
-                        va="center",
-                        fontsize=6,
-                        color="white" if v < 0.6 else "black",
-                    )
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    per_cell = len(frame) / max(1, np.isfinite(table.to_numpy(dtype=float)).sum())
-    ax.set_title(
-        f"{_title(manifest)}\n{label}; {len(frame):,} runs, ~{per_cell:.0f} per cell", fontsize=10
-    )
-    return fig
-
-
-def _edges(centres: np.ndarray) -> np.ndarray:
-    if len(centres) == 1:
-        return np.array([centres[0] - 0.5, centres[0] + 0.5])
-    mids = 0.5 * (centres[:-1] + centres[1:])
-    return np.concatenate([[2 * centres[0] - mids[0]], mids, [2 * centres[-1] - mids[-1]]])
 
 
 def sobol_indices(
@@ -226,119 +130,3 @@ def sobol_indices(
     return pd.DataFrame(
         {k: result[k] for k in ("S1", "S1_conf", "ST", "ST_conf")}, index=pd.Index(names)
     )
-
-
-def sobol_figure(indices: pd.DataFrame, manifest: dict[str, Any], outcome: str) -> Figure:
-    """First-order and total indices side by side, with 95 % confidence bars."""
-    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
-    x = np.arange(len(indices))
-    width = 0.38
-    ax.bar(
-        x - width / 2,
-        indices["S1"],
-        width,
-        yerr=indices["S1_conf"],
-        capsize=4,
-        label="first order (S1)",
-    )
-    ax.bar(
-        x + width / 2, indices["ST"], width, yerr=indices["ST_conf"], capsize=4, label="total (ST)"
-    )
-    ax.set_xticks(x, indices.index, rotation=10)
-    ax.axhline(0, color="black", lw=0.8)
-    ax.set_ylabel(f"Sobol index of {outcome} (per design point)")
-    ax.set_title(f"{_title(manifest)}\nSobol indices, 95 % bootstrap confidence bars", fontsize=10)
-    ax.legend()
-    ax.grid(axis="y", alpha=0.3)
-    return fig
-
-
-def dates_figure(frame: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
-    """The distribution of agreement dates (quarters), with the historical outcome if any."""
-    fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
-    dates = frame["agreement_date"].dropna()
-    start, end = parse_month(manifest["scenario_start"]), parse_month(manifest["scenario_end"])
-    edges = [month_to_date(m) for m in range(start, end + 4, 3)]
-    if len(dates):
-        months = np.array([parse_month(d) for d in dates])
-        ax.hist(
-            [month_to_date(m) for m in months],
-            bins=edges,
-            color="tab:blue",
-            alpha=0.8,
-            label="simulated agreements (per quarter)",
-        )
-        quartiles = np.quantile(months, [0.1, 0.5, 0.9], method="lower")
-        for q, m in zip(("10%", "median", "90%"), quartiles, strict=True):
-            ax.axvline(
-                month_to_date(int(m)),
-                color="tab:purple",
-                ls="--" if q != "median" else "-",
-                lw=1.5,
-                label=f"{q}: {month_to_date(int(m)):%Y-%m}",
-            )
-    outcome = manifest.get("historical_outcome")
-    if outcome:
-        ax.axvline(
-            month_to_date(parse_month(outcome["date"])),
-            color="black",
-            lw=2,
-            label=f"history: {outcome['label']} ({outcome['date'][:7]})",
-        )
-    ax.set_xlim(month_to_date(start), month_to_date(end))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    ax.set_xlabel("Agreement date")
-    ax.set_ylabel("Runs")
-    share = len(dates) / len(frame)
-    ax.set_title(
-        f"{_title(manifest)}\n{len(frame):,} runs; {share:.1%} reach an agreement", fontsize=10
-    )
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    return fig
-
-
-def plot(
-    results: str | Path,
-    kind: str,
-    out: str | Path | None = None,
-    parameter: str | None = None,
-    second: str | None = None,
-    outcome: str = "agreed",
-) -> Path:
-    """Draw one kind of plot for a results directory; return the PNG's path.
-
-    ``parameter`` is the x axis (scurve, surface); ``second`` the curves' grouping
-    (scurve) or the y axis (surface). They default to the sweep's first parameters.
-    """
-    from negsim.plotting import save_figure
-
-    source = str(results)
-    if kind not in KINDS:
-        raise ScenarioError("--kind", [("", f"unknown kind {kind!r}; one of {', '.join(KINDS)}")])
-    frame, manifest = load_results(results)
-    params = list(manifest.get("parameters", []))
-    for name, column in (("--x", parameter), ("--y", second)):
-        if column is not None:
-            _need(frame, column, source, name)
-    if kind in ("surface", "sobol"):
-        _need(frame, outcome, source, "--outcome")
-    if kind == "scurve":
-        _need(frame, "agreed", source, "--kind")
-        fig = scurve_figure(frame, manifest, parameter or params[0], second)
-    elif kind == "surface":
-        x = parameter or params[0]
-        y = second or next((p for p in params if p != x), None)
-        if y is None:
-            raise ScenarioError(source, [("--y", "a surface needs two parameters")])
-        fig = surface_figure(frame, manifest, x, y, outcome)
-    elif kind == "sobol":
-        indices = sobol_indices(frame, manifest, outcome, source)
-        fig = sobol_figure(indices, manifest, outcome)
-    else:
-        _need(frame, "agreement_date", source, "--kind")
-        fig = dates_figure(frame, manifest)
-    path = Path(out) if out is not None else Path(results) / "_plots" / f"{kind}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_figure(fig, path)
-    return path

@@ -10,7 +10,7 @@ Run it with ``negsim app [SCENARIO]`` (or ``solara run negsim.app:page``). The p
   side B, labelled with their names) economic need, audience cost, leader autonomy, leader
   disposition and fear of exclusion; a seed (the same as ``negsim run --seed``);
 * SolaraViz's own Step / Play / Reset (levers take effect on Reset, as in every Mesa app);
-* live convergence curves (:func:`negsim.plotting.convergence_figure`) and a status panel.
+* live convergence curves (:mod:`negsim.figures.convergence`) and a status panel.
 
 The levers become :func:`load_scenario` overrides; the model is :class:`NegotiationModel`.
 """
@@ -277,7 +277,7 @@ def convergence_png(model: SeminarModel, dpi: int = 80) -> bytes:
     """The convergence figure of the run so far, as PNG bytes."""
     import matplotlib.pyplot as plt
 
-    from negsim.plotting import convergence_figure
+    from negsim.figures.convergence import convergence_figure
 
     summary = {"agreement": model.agreement_step is not None}
     if model.agreement_step is not None:

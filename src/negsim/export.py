@@ -18,7 +18,7 @@ from negsim.dynamics import DRIVER_NAMES
 if TYPE_CHECKING:
     import pandas as pd
 
-    from negsim.output import Writer
+    from negsim.results_files import Writer
 
 MAX_NAME = 32  # Stata's limit on a variable name
 AXIS = "position on the issue's 0-1 axis (0 and 1: the two sides' stated positions)"
@@ -125,7 +125,7 @@ def export_results(results: Path) -> list[Path]:
     """Write CSV and codebook beside a run's time series or a sweep's runs; the paths written."""
     import pandas as pd
 
-    from negsim.output import write_files
+    from negsim.results_files import write_files
 
     if (results / "timeseries.parquet").is_file():
         files = csv_files(pd.read_parquet(results / "timeseries.parquet"), results, "timeseries")

@@ -243,7 +243,7 @@ def write_table(path: Path, table: pa.Table, identity: dict[str, Any] | None = N
     checksums, so that a resume can tell a chunk of its own from a copied or damaged one."""
     import json
 
-    from negsim.output import write_file
+    from negsim.results_files import write_file
 
     if identity is not None:
         metadata = {**(table.schema.metadata or {}), CHUNK_KEY: json.dumps(identity).encode()}
@@ -700,7 +700,7 @@ def run_sweep(
     The results directory is locked for the sweep's life: a second sweep into it is refused.
     ``say`` receives the lines about chunks run again and files ignored.
     """
-    from negsim.output import ensure_directory, output_error
+    from negsim.results_files import ensure_directory, output_error
 
     if engine not in ENGINES:
         raise ScenarioError("--engine", [("", f"unknown engine {engine!r}; one of batch, mesa")])
@@ -747,7 +747,7 @@ def _run_locked(
     on_chunk: Callable[[ChunkTask], None] | None,
     say: Callable[[str], None],
 ) -> SweepReport:
-    from negsim.output import write_json
+    from negsim.results_files import write_json
 
     done, manifest = prepare_directory(results, manifest, resume, say)
     write_json(results / MANIFEST, manifest)

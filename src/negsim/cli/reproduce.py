@@ -50,8 +50,8 @@ def reproduce(
     passed = sum(r.passed for r in results.values())
     report = [r.as_json() for r in results.values()]
     if out is not None:
-        from negsim.figures import write_figures
-        from negsim.output import write_json
+        from negsim.figures.findings import write_figures
+        from negsim.results_files import write_json
 
         runs = {d.id: replications or d.replications for d in definitions}
         for path in write_figures(results, ctx, out, runs):

@@ -137,7 +137,8 @@ def write_run(
     """Write a run's files (with ``csv``, the CSV export too): all of them whole, or none
     (an :class:`OutputError`). Returns the paths written."""
     from negsim.export import csv_files
-    from negsim.output import (
+    from negsim.figures.convergence import convergence_figure
+    from negsim.results_files import (
         OutputError,
         ensure_directory,
         figure_writer,
@@ -145,7 +146,6 @@ def write_run(
         parquet_writer,
         write_files,
     )
-    from negsim.plotting import convergence_figure
 
     created = not out.exists()
     ensure_directory(out)
@@ -202,7 +202,7 @@ def new(
         raise fail(ScenarioError("NAME", [("", problem)]))
     if path.exists():
         raise fail(ScenarioError(str(path), [("", "already exists; choose another --out")]))
-    from negsim.output import write_file
+    from negsim.results_files import write_file
 
     text = scenario_template(name)
     try:

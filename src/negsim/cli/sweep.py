@@ -150,7 +150,7 @@ def plot(
     ] = None,
 ) -> None:
     """Plot a sweep: S-curve with Wilson intervals, surface, Sobol indices, agreement dates."""
-    from negsim.analysis import plot as draw
+    from negsim.figures.sweeps import plot as draw
     from negsim.scenario import ScenarioError
 
     try:

@@ -123,9 +123,9 @@ def validate(
     data = report.as_json()
     elapsed = time.perf_counter() - started
     if out is not None:
-        from negsim.output import write_json
-        from negsim.plotting import save_figure
-        from negsim.validation_figure import years_figure
+        from negsim.figures import save_figure
+        from negsim.figures.validation import years_figure
+        from negsim.results_files import write_json
 
         out.mkdir(parents=True, exist_ok=True)
         save_figure(years_figure(data), out / FIGURE_NAME)

@@ -12,8 +12,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from negsim.analysis import wilson_interval
+from negsim.figures import save_figure
+from negsim.figures.convergence import convergence_figure
 from negsim.findings import Context, FindingResult
-from negsim.plotting import convergence_figure, save_figure
 from negsim.simulation import replication_seed, simulate
 
 

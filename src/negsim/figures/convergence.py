@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -93,10 +91,3 @@ def convergence_figure(scenario: Scenario, series: pd.DataFrame, summary: dict) 
     ax.legend(loc="lower left", fontsize=9, framealpha=0.9)
     ax.grid(alpha=0.3)
     return fig
-
-
-def save_figure(fig: Figure, path: Path) -> None:
-    """Write a figure atomically (negsim's one writer, :mod:`negsim.output`) and close it."""
-    from negsim.output import figure_writer, write_file
-
-    write_file(path, figure_writer(fig, fmt=path.suffix.lstrip(".") or "png"))

@@ -1,0 +1,20 @@
+"""negsim's figures, one module per subject, and the one way to save a figure.
+
+* :mod:`negsim.figures.convergence`: the gap per issue over one run (``negsim run --out``,
+  the app, ``negsim reproduce``);
+* :mod:`negsim.figures.findings`: the figures of ``negsim reproduce``;
+* :mod:`negsim.figures.sweeps`: the figures of ``negsim plot``;
+* :mod:`negsim.figures.validation`: the figure of ``negsim validate``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def save_figure(fig: Any, path: Path) -> None:
+    """Write a figure atomically (negsim's one writer, :mod:`negsim.results_files`) and close it."""
+    from negsim.results_files import figure_writer, write_file
+
+    write_file(path, figure_writer(fig, fmt=path.suffix.lstrip(".") or "png"))
