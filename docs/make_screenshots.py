@@ -72,12 +72,10 @@ def pick(page: Page, scenario: str, side_a: str) -> None:
 
 
 def play_to_end(page: Page) -> None:
-    """Reset (applying the levers), then Play at 100 months a frame until the run stops."""
+    """Reset (applying the levers), then Play a year a frame until the run stops."""
     page.get_by_role("button", name="Reset").click()
     page.get_by_test_id("negsim-outcome").filter(has_text="No agreement yet").wait_for()
-    render = page.get_by_role("slider", name="Render Interval (steps)")
-    render.focus()
-    render.press("End")
+    page.get_by_role("button", name="a year").click()
     page.get_by_role("button", name="▶").click()
     page.wait_for_function(
         "document.querySelector('[data-testid=negsim-outcome]').textContent"

@@ -152,18 +152,22 @@ def test_1965_without_and_with_us_pressure_in_the_browser(server, browser):
     page.get_by_role("slider", name="Side A · ROK: economic need").wait_for(state="attached")
     assert date.text_content() == "1951-10"
 
-    # Take U.S. pressure away, reset, and play a year per frame past 1966: no agreement.
+    # Mesa's generic controls are gone; the speed is chosen in words and the date is a date.
+    for generic in ("Play Interval", "Render Interval", "Use Threads"):
+        assert page.get_by_text(generic).count() == 0, generic
+    assert page.get_by_test_id("negsim-long-date").text_content() == "October 1951"
+
+    # Take U.S. pressure away, reset, and play a year per Step past 1966: no agreement.
     press(page.get_by_role("slider", name=US_SLIDER), "Home")
+    page.get_by_test_id("negsim-value-us_pressure").filter(has_text="0.00").wait_for()
     page.get_by_role("button", name="Reset").click()
     page.get_by_test_id("negsim-us").filter(has_text="×0.0").wait_for()
-    render = page.get_by_role("slider", name="Render Interval (steps)")
-    press(render, "ArrowRight", 6)  # 1 + 6 x 2 = 13 months per Step
-    assert render.get_attribute("aria-valuenow") == "13"
+    page.get_by_role("button", name="a year").click()
     curves = page.locator(".negsim-convergence img, img.negsim-convergence").first
     curves_at_start = curves.screenshot()
     step = page.get_by_role("button", name="Step")
     months = []
-    for _ in range(14):  # 14 x 13 months: 1951-10 is month 1, month 182 is 1966-11
+    for _ in range(16):  # 16 x 12 months: 1951-10 is month 1, month 192 is 1967-09
         before = date.text_content()
         step.click()
         page.wait_for_function(
@@ -171,14 +175,20 @@ def test_1965_without_and_with_us_pressure_in_the_browser(server, browser):
             arg=before,
         )
         months.append(date.text_content())
-    assert months[0] == "1952-10" and months[-1] == "1966-11", months
+    assert months[0] == "1952-09" and months[-1] == "1967-09", months
+    assert page.get_by_test_id("negsim-long-date").text_content() == "September 1967"
     assert outcome.text_content().startswith("No agreement")
     assert page.get_by_test_id("negsim-drive-a").text_content() != "–"
     assert curves.screenshot() != curves_at_start
+    page.get_by_role("button", name="to the end").click()
+    step.click()
+    outcome.filter(has_text="No agreement by 1970-12").wait_for()
     page.screenshot(path=ARTIFACTS / "seminar_app_1965_no_us_pressure.png")
 
     # Back to the historical level (x1.0), reset and play: the agreement appears in 1965.
     press(page.get_by_role("slider", name=US_SLIDER), "ArrowRight", 10)
+    page.get_by_test_id("negsim-value-us_pressure").filter(has_text="1.00").wait_for()
+    page.get_by_role("button", name="a year").click()
     page.get_by_role("button", name="Reset").click()
     page.get_by_test_id("negsim-us").filter(has_text="×1.0").wait_for()
     assert date.text_content() == "1951-10"

@@ -30,7 +30,6 @@ from typing import Any
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
 
 import solara
-from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from negsim.catalog import offered_scenarios
@@ -222,10 +221,12 @@ class SeminarModel(NegotiationModel):
             self.spec,
             self.timeline,
             self.agreement_step,
-            self.run_state.ideal,
+            self.run_state.origin,
             self.run_state.demand,
             self.gaps,
-            self.seed,
+            replication_seed(self.seed, 0),
+            self.shelved,
+            int(self.run_state.signed_step),
         )
 
     @property
@@ -314,10 +315,17 @@ def _e(text: Any) -> str:
     return html.escape(str(text))
 
 
+def reference_word(spec: Scenario) -> str:
+    """What a lever's file value is: history's in a historical case, the scenario's in a future."""
+    return "history" if spec.historical_outcome is not None else "scenario"
+
+
 def _was(model: SeminarModel, key: str) -> str:
-    """``(history 0.50)`` after a lever moved away from the scenario's value."""
+    """``(history 0.50)`` after a lever moved away from the file's value (``scenario`` in a
+    future, which has no history)."""
     now, then = model.levers[key], model.historical_levers[key]
-    return "" if abs(now - then) < 1e-9 else f" <i>(history {then:.2f})</i>"
+    word = reference_word(model.spec)
+    return "" if abs(now - then) < 1e-9 else f" <i>({word} {then:.2f})</i>"
 
 
 def _share(x: float) -> str:
@@ -369,20 +377,15 @@ def status_html(model: SeminarModel) -> str:
             key = lever_name(side, motivation)
             parts.append(f"<td>{model.levers[key]:.2f}{_was(model, key)}</td>")
         parts.append("</tr>")
+    word = "history's" if spec.historical_outcome is not None else "the scenario's"
     parts.append(
         "</table><div><small>Lever values are the states' motivations at the start "
-        "(0 to 1); history's value is shown where a lever was moved.</small></div>"
+        f"(0 to 1); {word} value is shown where a lever was moved.</small></div>"
     )
 
-    latest = [
-        e.event
-        for step, events in sorted(timeline.events.items())
-        if started and step <= model.month_step
-        for e in events
-    ]
-    if latest:
-        last = latest[-1]
-        parts.append(f"<div><b>Latest event:</b> {_e(last.date)} {_e(last.label)}</div>")
+    latest = latest_event(model)
+    if latest is not None:
+        parts.append(f"<div><b>Latest scheduled event:</b> {_e(latest)}</div>")
 
     if started:
         summary = model.summary()
@@ -419,6 +422,50 @@ def status_html(model: SeminarModel) -> str:
     return "".join(parts)
 
 
+def path_words(path: str) -> str:
+    """A parameter path as a reader says it: ``states.ROK.audience_cost`` -> ROK audience cost."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "states":
+        return f"{parts[1]} {parts[2].replace('_', ' ')}"
+    return path
+
+
+def event_effect(spec: Scenario, event) -> str:
+    """What a dated event does in the model, in words (talks, parameter changes, moves)."""
+    bits = []
+    if event.talks:
+        bits.append(f"talks {'suspended' if event.talks == 'suspend' else 'resume'}")
+    for change in event.changes:
+        operation, value = change.operation
+        verb = {"set": "set to", "add": "+", "multiply": "×"}.get(operation, operation)
+        bits.append(f"{path_words(change.path)} {verb} {value:g}")
+    for move in event.moves:
+        label = spec.issues[move.issue].label
+        bits.append(f"{move.state} moves {move.share:.0%} of the gap on {label}")
+    return "; ".join(bits)
+
+
+def latest_event(model: SeminarModel) -> str | None:
+    """The last dated event the run has reached: its date, short name and effect in the model.
+
+    Events fall on history's dates whatever the levers, so the page names what an event does
+    in the run, not history's account of it (``Basic Relations Treaty initialed`` beside *No
+    agreement* would say what the run did not do).
+    """
+    if not model.started:
+        return None
+    reached = [
+        e.event for step, events in sorted(model.timeline.events.items())
+        if step <= model.month_step for e in events
+    ]
+    if not reached:
+        return None
+    event = reached[-1]
+    effect = event_effect(model.spec, event)
+    name = event.short or event.label
+    return f"{event.date[:7]} {name}" + (f" ({effect})" if effect else "")
+
+
 STATUS_CSS = """
 .negsim-status { font-size: 15px; line-height: 1.5; }
 .negsim-status table { border-collapse: collapse; margin: 6px 0; }
@@ -429,7 +476,7 @@ STATUS_CSS = """
 
 @solara.component
 def ConvergencePlot(model: SeminarModel):
-    """Gap per issue against the date: suspensions shaded, events as they happen, history."""
+    """Gap per issue against the date, the drivers under it: suspensions, events, history."""
     update_counter.get()
     png = solara.use_memo(
         lambda: convergence_png(model), dependencies=[model, model.steps, update_counter.value]
@@ -468,35 +515,150 @@ def ScenarioCard(names: list[str], model: SeminarModel, on_scenario, error: str 
             solara.Error(error)
 
 
+#: The speed choice, in words: months per Step (and per frame of Play); ``None`` = to the end.
+SPEEDS: dict[str, int | None] = {"a month": 1, "a year": 12, "to the end": None}
+
+
+def months_per_step(model: SeminarModel, speed: str) -> int:
+    """How many months a Step covers at a speed in words (:data:`SPEEDS`)."""
+    months = SPEEDS.get(speed, 1)
+    return model.timeline.months if months is None else months
+
+
+def long_date(month: str) -> str:
+    """``1965-06`` as ``June 1965``."""
+    from negsim.calendar import month_to_date, parse_month
+
+    return month_to_date(parse_month(month)).strftime("%B %Y")
+
+
+@solara.component
+def DateReadout(model: SeminarModel):
+    """The date the run has reached, in words, and how far through the run it is."""
+    update_counter.get()
+    month = current_date(model)
+    done = model.month_step + 1 if model.started else 0
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            f'<span style="font-size:1.3em"><b data-testid="negsim-long-date">'
+            f"{_e(long_date(month))}</b></span><br><small>month {done} of "
+            f"{model.timeline.months} ({_e(model.spec.start[:7])} to {_e(model.spec.end[:7])})"
+            "</small>"
+        ),
+    )
+
+
+@solara.component
+def Controls(model: solara.Reactive[SeminarModel], parameters: solara.Reactive[dict]):
+    """Mesa's Reset / Play / Step, a speed in words, and the date: nothing else to set."""
+    from mesa.visualization.solara_viz import ModelController
+
+    speed = solara.use_reactive("a month")
+    play_interval = solara.use_reactive(50)
+    render_interval = solara.use_reactive(months_per_step(model.value, speed.value))
+    use_threads = solara.use_reactive(False)
+    with solara.Card("Run", margin=0):
+        solara.ToggleButtonsSingle(
+            value=speed, values=list(SPEEDS), on_value=speed.set, dense=True
+        )
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="<small>Each Step (and each frame of ▶) covers this much.</small>",
+        )
+        ModelController(
+            model,
+            model_parameters=parameters,
+            play_interval=play_interval,
+            render_interval=render_interval,
+            use_threads=use_threads,
+        )
+        DateReadout(model.value)
+
+
+@solara.component
+def LeverSlider(name: str, spec: dict[str, Any], value: float, on_value: Callable):
+    """One lever: a slider with its label, and its value always shown beside it."""
+    shown_value = f"{value:.{0 if spec['type'] == 'SliderInt' else 2}f}"
+    with solara.Row(style={"align-items": "center"}, gap="8px"):
+        kind = solara.SliderInt if spec["type"] == "SliderInt" else solara.SliderFloat
+        kind(
+            label=spec["label"],
+            value=value,
+            on_value=on_value,
+            min=spec["min"],
+            max=spec["max"],
+            step=spec["step"],
+            thumb_label=False,
+        )
+        solara.HTML(
+            tag="span",
+            unsafe_innerHTML=_e(shown_value),
+            attributes={"data-testid": f"negsim-value-{name}", "class": "negsim-lever-value"},
+        )
+
+
+@solara.component
+def Levers(params: dict[str, Any], parameters: solara.Reactive[dict]):
+    """The seminar's levers; each takes effect on Reset (Mesa's model parameters)."""
+    values = parameters.value
+
+    def setter(name: str) -> Callable[[float], None]:
+        return lambda value: parameters.set({**parameters.value, name: value})
+
+    with solara.Card("Levers", margin=0):
+        for name, spec in params.items():
+            if isinstance(spec, dict):
+                LeverSlider(name, spec, values.get(name, spec["value"]), setter(name))
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="<small>Move a lever, then press <b>Reset</b> to apply it.</small>",
+        )
+
+
+MODES = ("Watch the model", "Compare two runs", "Play a side")
+
+
 @solara.component
 def ScenarioView(
     opened: SeminarModel, names: list[str], on_scenario: Callable[[str], None], error: str | None
 ):
-    """One scenario's whole page: its own app layout, SolaraViz controls, curves and status.
+    """One scenario's whole page: its layout, Mesa's controls, the levers, curves and status.
 
     The page keys this view on the scenario, so picking another one mounts everything anew:
     the levers' labels and values, the parameters Reset builds from, and the model.
     """
     model = solara.use_reactive(solara.use_memo(lambda: opened, []))
     current = model.value
-    with solara.AppLayout(title="negsim seminar"):
+    params = model_params(current.spec, current.scenario_name)
+    parameters = solara.use_reactive(
+        {k: v["value"] if isinstance(v, dict) else v for k, v in params.items()}
+    )
+    mode = solara.use_reactive(MODES[0])
+    with solara.AppLayout(title=f"negsim seminar — {current.spec.title}"):
         with solara.Sidebar():
             ScenarioCard(names, current, on_scenario, error)
-        SolaraViz(
-            model,
-            components=[],
-            model_params=model_params(current.spec, current.scenario_name),
-            name=f"negsim seminar — {current.spec.title}",
-            play_interval=50,
-        )
-        with solara.Column(style={"padding": "8px 16px", "max-width": "1100px"}):
-            ConvergencePlot(current)
-            StatusPanel(current)
+            if mode.value != MODES[2]:
+                Controls(model, parameters)
+            Levers(params, parameters)
+        with solara.Column(style={"padding": "8px 16px", "max-width": "1150px"}):
+            solara.ToggleButtonsSingle(value=mode, values=list(MODES), on_value=mode.set)
+            if mode.value == MODES[0]:
+                ConvergencePlot(current)
+                StatusPanel(current)
+            elif mode.value == MODES[1]:
+                from negsim.app_compare import ComparePanel
+
+                ComparePanel(current, parameters.value)
+            else:
+                from negsim.app_play import PlayPanel
+
+                PlayPanel(current, parameters.value)
 
 
 @solara.component
 def Page():
-    """The seminar page: the picker, SolaraViz's controls and levers, the curves and the status."""
+    """The seminar page: the picker, the controls and levers, the curves and the status."""
     names = scenario_names()
     first = solara.use_memo(lambda: SeminarModel(scenario_name=initial_scenario(names)), [])
     opened = solara.use_reactive(first)
