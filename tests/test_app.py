@@ -280,6 +280,78 @@ def test_offered_scenarios_are_the_shipped_ones_and_the_named_files(tmp_path):
     assert offered_name(offered, shipped[1]) == shipped[1].stem
 
 
+def html_with(rc, key: str) -> str:
+    """The page's one HTML block that holds ``key`` (a data-testid)."""
+    (text,) = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+               if key in (w.unsafe_innerHTML or "")]  # fmt: skip
+    return text
+
+
+def choose_mode(rc, mode: str) -> None:
+    (toggle,) = [w for w in rc.find(v.BtnToggle).widgets
+                 if any(getattr(b, "children", None) == [mode] for b in w.children)]  # fmt: skip
+    toggle.v_model = seminar.MODES.index(mode)
+
+
+def test_no_generic_mesa_controls_and_the_date_in_words(monkeypatch):
+    monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
+    _, rc = render_page()
+    labels = [w.label for w in rc.find(v.Slider).widgets]
+    assert not [x for x in labels if "Interval" in x]
+    assert not rc.find(v.Checkbox, label="Use Threads")
+    assert ">October 1951<" in html_with(rc, "negsim-long-date")
+    rc.find(v.Btn, children=["a year"]).assert_single()
+    (value,) = [w for w in rc.find(solara.widgets.HTML).widgets
+                if (w.attributes or {}).get("data-testid") == "negsim-value-us_pressure"]  # fmt: skip
+    assert value.unsafe_innerHTML == "1.00"
+
+
+def test_futures_have_no_history_marks(monkeypatch):
+    monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
+    model = SeminarModel(scenario_name="dprk_japan_future_opening", us_pressure=0.0)
+    assert model.spec.historical_outcome is None
+    text = status_html(model)
+    assert "(scenario 1.00)" in text and "history" not in text
+
+
+def test_an_event_is_named_by_what_it_does_in_the_run_not_by_historys_account():
+    model = SeminarModel(scenario_name=SCENARIO_NAME, us_pressure=0.0)
+    model.run()
+    text = status_html(model)
+    assert "No agreement by" in text
+    assert "initialed" not in text  # history's label for the Shiina visit is not the run's
+    assert "Latest scheduled event:" in text
+
+
+def test_compare_puts_the_scenario_beside_the_moved_lever():
+    from negsim.app_compare import comparison_html, comparison_runs
+
+    runs = comparison_runs(SeminarModel(scenario_name=SCENARIO_NAME, us_pressure=0.0))
+    assert runs[0].summary["agreement_date"].startswith("1965")  # F1: 1965 closes
+    assert not runs[1].summary["agreement"]  # ... and does not without U.S. pressure
+    assert "U.S. pressure ×0.0" in runs[1].label
+    text = comparison_html(runs)
+    assert 'negsim-compare-agreement-1">no agreement<' in text
+
+
+def test_play_a_side_to_the_debrief(monkeypatch):
+    monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
+    _, rc = render_page()
+    choose_mode(rc, "Play a side")
+    rc.find(v.Btn, children=["Start as ROK"]).widget.click()
+    table = html_with(rc, "negsim-play-date")
+    assert "You are ROK" in table and ">1951-10<" in table
+    assert "JPN now demands" in table and "US$ millions" in table
+    rc.find(v.Btn, children=["Hold my position"]).widget.click()
+    assert ">1951-10<" not in html_with(rc, "negsim-play-date")
+    rc.find(v.Btn, children=["Accept the partner's offer"]).widget.click()
+    debrief = html_with(rc, "negsim-debrief")
+    assert "Your game: agreement" in debrief
+    assert "the model's own ROK: agreement 1965" in debrief  # F1
+    assert "history: Treaty on Basic Relations signed, 1965-06" in debrief
+    assert 'data-testid="negsim-shares"' in debrief
+
+
 # --- the command -------------------------------------------------------------------------------
 
 ENV_SET_BY_THE_COMMAND = (
@@ -348,6 +420,16 @@ def test_negsim_app_serves_on_loopback_offline(monkeypatch):
     assert os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert os.environ[seminar.SCENARIO_ENV] == SCENARIO_NAME
     assert "warning" not in result.output
+
+
+def test_negsim_app_refuses_a_bad_file_as_negsim_check_does(tmp_path):
+    bad = tmp_path / "mine.yaml"
+    bad.write_text("id: mine\ntitle: [unclosed\n", encoding="utf-8")
+    app_result = CliRunner().invoke(cli_app, ["app", str(bad), "--port", "1"])
+    check_result = CliRunner().invoke(cli_app, ["check", str(bad)])
+    assert app_result.exit_code == check_result.exit_code == 2
+    assert app_result.output == check_result.output
+    assert "malformed YAML" in app_result.output and "serving on" not in app_result.output
 
 
 def test_negsim_app_refuses_an_unknown_scenario():

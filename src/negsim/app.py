@@ -274,24 +274,35 @@ def model_params(spec: Scenario, scenario_name: str) -> dict[str, Any]:
 # The page's own components (each takes the model, like Mesa's plot components).
 
 
-def convergence_png(model: SeminarModel, dpi: int = 80) -> bytes:
-    """The convergence figure of the run so far, as PNG bytes."""
+def gaps_png(
+    spec: Scenario, series, agreement_date: str | None, title: str, dpi: int = 80
+) -> bytes:
+    """A run's gaps per issue with its drivers under them, as PNG bytes."""
     import matplotlib.pyplot as plt
 
+    from negsim.comparison import Run, add_drivers_panel
     from negsim.figures.convergence import convergence_figure
 
-    summary = {"agreement": model.agreement_step is not None}
-    if model.agreement_step is not None:
-        summary["agreement_date"] = model.timeline.month_label(model.agreement_step)
+    summary = {"agreement": agreement_date is not None, "agreement_date": agreement_date}
     with _PYPLOT:
-        fig = convergence_figure(model.spec, model.series(), summary)
+        fig = convergence_figure(spec, series, summary)
         try:
-            fig.axes[0].set_title(f"{model.spec.title}: {verdict(model)}")
+            top = fig.axes[0]
+            top.set_title(title)
+            top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+            add_drivers_panel(fig, [Run("", spec, series, summary)])
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=dpi)
         finally:
             plt.close(fig)
     return buf.getvalue()
+
+
+def convergence_png(model: SeminarModel, dpi: int = 80) -> bytes:
+    """The convergence figure of the run so far, as PNG bytes."""
+    agreed = model.agreement_step
+    date = model.timeline.month_label(agreed) if agreed is not None else None
+    return gaps_png(model.spec, model.series(), date, f"{model.spec.title}: {verdict(model)}", dpi)
 
 
 def current_date(model: SeminarModel) -> str:
@@ -455,8 +466,10 @@ def latest_event(model: SeminarModel) -> str | None:
     if not model.started:
         return None
     reached = [
-        e.event for step, events in sorted(model.timeline.events.items())
-        if step <= model.month_step for e in events
+        e.event
+        for step, events in sorted(model.timeline.events.items())
+        if step <= model.month_step
+        for e in events
     ]
     if not reached:
         return None
@@ -542,8 +555,8 @@ def DateReadout(model: SeminarModel):
         tag="div",
         unsafe_innerHTML=(
             f'<span style="font-size:1.3em"><b data-testid="negsim-long-date">'
-            f"{_e(long_date(month))}</b></span><br><small>month {done} of "
-            f"{model.timeline.months} ({_e(model.spec.start[:7])} to {_e(model.spec.end[:7])})"
+            f"{_e(long_date(month))}</b></span><br><small>{done} of {model.timeline.months} "
+            f"months played ({_e(model.spec.start[:7])} to {_e(model.spec.end[:7])})"
             "</small>"
         ),
     )
@@ -559,9 +572,7 @@ def Controls(model: solara.Reactive[SeminarModel], parameters: solara.Reactive[d
     render_interval = solara.use_reactive(months_per_step(model.value, speed.value))
     use_threads = solara.use_reactive(False)
     with solara.Card("Run", margin=0):
-        solara.ToggleButtonsSingle(
-            value=speed, values=list(SPEEDS), on_value=speed.set, dense=True
-        )
+        solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), on_value=speed.set, dense=True)
         solara.HTML(
             tag="div",
             unsafe_innerHTML="<small>Each Step (and each frame of ▶) covers this much.</small>",

@@ -382,6 +382,27 @@ def signed_at_table(
     return TableResult(signed, signed[..., None] & ~closed)
 
 
+def audience_backlash(
+    salience: ArrayLike,
+    opened: ArrayLike,
+    tolerated: ArrayLike,
+    conceded: ArrayLike,
+    c: Constants,
+) -> Array:
+    """Audience cost a concession beyond what the audience tolerates adds (a human's move).
+
+    Levels are concession levels on each issue (0 = the ideal, 1 = the partner's ideal):
+    as the month opened, what the audience tolerates this month (the state's own target)
+    and what was conceded. Only new ground beyond both counts, weighted by the state's own
+    saliences as ratification weighs a package: ``ratification_backlash * sum_i sigma_i *
+    max(conceded_i - max(opened_i, tolerated_i), 0)``. Conceding a whole issue the state
+    cares about entirely hardens the audience as much as a failed ratification does.
+    """
+    floor = np.maximum(np.asarray(opened, dtype=float), np.asarray(tolerated, dtype=float))
+    excess = np.maximum(np.asarray(conceded, dtype=float) - floor, 0.0)
+    return c.ratification_backlash * np.sum(_shares(salience) * excess, axis=-1)
+
+
 RATIFICATION_KINDS: dict[str, tuple[float, float]] = {
     # kind: (how much the audience's opposition weighs, how much the leader's hold counts)
     "none": (0.0, 1.0),

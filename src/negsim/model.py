@@ -43,7 +43,9 @@ class NegotiationModel(Model):
         self.shock_draws = self.rng.standard_normal((self.timeline.months, 2))
         self.ratification_draws = self.rng.random((self.timeline.months, 2))
         self.states = [
-            StateAgent(self, k, sid, scenario.states[sid].name, scenario.states[sid].leader)
+            self.agent_class(k)(
+                self, k, sid, scenario.states[sid].name, scenario.states[sid].leader
+            )
             for k, sid in enumerate(scenario.state_ids)
         ]
         self.month_step = 0
@@ -85,6 +87,10 @@ class NegotiationModel(Model):
             for i, iid in enumerate(self.timeline.issue_ids):
                 reporters[f"demand_{sid}_{iid}"] = lambda m, a=a, i=i: float(a.demand[i])
         return reporters
+
+    def agent_class(self, index: int) -> type[StateAgent]:
+        """Who plays state ``index``: the model's own rules (the role-play seats a student)."""
+        return StateAgent
 
     @property
     def date(self) -> str:

@@ -22,6 +22,8 @@ from negsim.dynamics import (
     DriverLevels,
     adjust_demands,
     assess,
+    audience_backlash,
+    concession_levels,
     concession_share,
     concession_targets,
     issue_gaps,
@@ -125,7 +127,7 @@ def assess_side(
     )
 
 
-def negotiate_side(
+def side_target(
     state: RunState,
     timeline: Timeline,
     opening: Opening,
@@ -133,14 +135,14 @@ def negotiate_side(
     own: Assessment,
     partner: Assessment,
     c: Constants,
-) -> None:
-    """Move a state's demands toward where it would now settle (in place; none if suspended).
+) -> np.ndarray:
+    """Where a state would now settle on each issue: its own rules' target this month.
 
-    Targets read the demands as the month opened, so the order in which the two
-    states move does not matter.
+    For a human delegate in the role-play it is also what the domestic audience tolerates:
+    the furthest the state's own drive, resistance, reciprocity and red lines would go.
     """
     m = state.motivations_of(slice(None) if who is None else who)
-    target = concession_targets(
+    return concession_targets(
         _own(state.ideal, who, -2),
         _partner(state.ideal, who, -2),
         _partner(opening.demand, who, -2),
@@ -152,13 +154,50 @@ def negotiate_side(
         _own(timeline.red_line, who, -2),
         c,
     )
+
+
+def negotiate_side(
+    state: RunState,
+    timeline: Timeline,
+    opening: Opening,
+    who: int | None,
+    own: Assessment,
+    partner: Assessment,
+    c: Constants,
+    move: np.ndarray | None = None,
+) -> None:
+    """Move a state's demands toward where it would now settle (in place; none if suspended).
+
+    Targets read the demands as the month opened, so the order in which the two
+    states move does not matter.
+
+    ``move`` (one state's row only) is a human delegate's demand on each issue this month,
+    in place of the state's own target. A delegation states its demand at the table at
+    once (the month's pace is for a state's own gradual adjustment), and only while talks
+    are in session. A concession beyond what the audience tolerates (the state's own
+    target) hardens the audience (:func:`~negsim.dynamics.audience_backlash`).
+    """
+    target = side_target(state, timeline, opening, who, own, partner, c)
     active = state.talks_active if who is None else state.talks_active[..., None]
-    moved = adjust_demands(
-        _own(opening.demand, who, -2),
-        target,
-        active[..., None, None] if who is None else active,
-        _own(opening.rate, who, -1),
-    )
+    held = active[..., None, None] if who is None else active
+    demand = _own(opening.demand, who, -2)
+    if move is None:
+        moved = adjust_demands(demand, target, held, _own(opening.rate, who, -1))
+    else:
+        if who is None:
+            raise ValueError("a human move is one state's row: give who")
+        moved = adjust_demands(demand, move, held, 1.0)
+        ideal, other = state.ideal[..., who, :], state.ideal[..., 1 - who, :]
+        backlash = audience_backlash(
+            state.salience[..., who, :],
+            concession_levels(ideal, other, demand),
+            concession_levels(ideal, other, target),
+            concession_levels(ideal, other, moved),
+            c,
+        )
+        k = MOTIVATION_NAMES.index("audience_cost")
+        hardened = state.motivations[..., who, k] + np.where(state.talks_active, backlash, 0.0)
+        state.motivations[..., who, k] = np.clip(hardened, 0.0, 1.0)
     if who is None:
         state.demand[...] = moved
     else:

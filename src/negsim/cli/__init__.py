@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from negsim.cli import reproduce, run, seminar, sweep, validate
+from negsim.cli import compare, reproduce, run, seminar, sweep, validate
 from negsim.cli.common import MISSING_MODULE, missing_module_message
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ app.command()(run.check)
 app.command("list")(run.list_)
 app.command()(run.export)
 app.command()(run.new)
+app.command()(compare.compare)
 app.command()(reproduce.reproduce)
 app.command()(validate.validate)
 app.command()(sweep.sweep)
