@@ -301,8 +301,9 @@ def test_no_generic_mesa_controls_and_the_date_in_words(monkeypatch):
     assert not rc.find(v.Checkbox, label="Use Threads")
     assert ">October 1951<" in html_with(rc, "negsim-long-date")
     rc.find(v.Btn, children=["a year"]).assert_single()
-    (value,) = [w for w in rc.find(solara.widgets.HTML).widgets
-                if (w.attributes or {}).get("data-testid") == "negsim-value-us_pressure"]  # fmt: skip
+    testid = "negsim-value-us_pressure"
+    widgets = rc.find(solara.widgets.HTML).widgets
+    (value,) = [w for w in widgets if (w.attributes or {}).get("data-testid") == testid]
     assert value.unsafe_innerHTML == "1.00"
 
 

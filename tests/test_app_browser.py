@@ -66,13 +66,21 @@ def opening_scenario() -> str | None:
     return others[0] if others else None
 
 
+USERS_FILE_TITLE = "A teacher's own copy of 1965"
+
+
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """`negsim app` on a free loopback port; stopped (its whole process group) at the end."""
+def server(tmp_path_factory) -> Iterator[str]:
+    """`negsim app` on a free loopback port, offered a user's own file beside the shipped
+    scenarios; stopped (its whole process group) at the end."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
     first = opening_scenario()
-    cmd = [*negsim_command(), "app", *([first] if first else []), "--port", str(port)]
+    own = tmp_path_factory.mktemp("own") / "my_1965.yaml"
+    text = find_scenario(SCENARIO_1965).read_text(encoding="utf-8")
+    doc = text.split("\ntitle: ", 1)
+    own.write_text(doc[0] + f'\ntitle: "{USERS_FILE_TITLE}"\n' + doc[1].split("\n", 1)[1])
+    cmd = [*negsim_command(), "app", *([first] if first else []), str(own), "--port", str(port)]
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg"}
     log = (ARTIFACTS / "negsim_app_server.log").open("w")
     proc = subprocess.Popen(
@@ -233,3 +241,87 @@ def test_the_page_cannot_make_the_server_open_another_file(server, browser, tmp_
     assert "SECRET-TITLE" not in page.content()
     page.screenshot(path=ARTIFACTS / "seminar_app_refuses_outside_path.png")
     page.close()
+
+
+def open_page(context, server: str):
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    page.get_by_test_id("negsim-date").wait_for(timeout=60_000)
+    return page
+
+
+def start_game(page, state: str) -> None:
+    """Pick the 1965 case, open "Play a side" and take ``state``'s seat."""
+    page.locator(".v-select").filter(has_text="Scenario").first.click()
+    page.get_by_role("option", name=SCENARIO_1965).click()
+    page.get_by_role("slider", name="Side A · ROK: economic need").wait_for(state="attached")
+    page.get_by_role("button", name="Play a side").click()
+    page.get_by_role("button", name=state, exact=False).first.click()
+    page.get_by_role("button", name=f"Start as {state.split()[0]}").click()
+    page.get_by_test_id("negsim-play-date").wait_for()
+
+
+def test_two_students_play_1965_in_their_own_sessions_to_the_debrief(server, browser, tmp_path):
+    japan = open_page(browser.new_context(viewport={"width": 1400, "height": 1500}), server)
+    korea = open_page(browser.new_context(viewport={"width": 1400, "height": 1500}), server)
+    start_game(japan, "JPN (Japan)")
+    start_game(korea, "ROK (Republic of Korea)")
+    when = japan.get_by_test_id("negsim-play-date")
+    assert when.text_content() == "1951-10"
+    assert "You are JPN" in japan.get_by_test_id("negsim-play-table").locator("..").text_content()
+
+    # Japan: a month holding, then 20 % of the way on the amount, then the ROK's offer.
+    japan.get_by_role("button", name="one month").click()
+    japan.get_by_role("button", name="Hold my position").click()
+    when.filter(has_text="1951-11").wait_for()
+    amount = japan.get_by_role("slider", name="Your demand: Amount of Japanese funds")
+    press(amount, "ArrowRight", 20)
+    japan.get_by_test_id("negsim-play-value-amount").filter(has_text="20% of the way").wait_for()
+    japan.get_by_role("button", name="Put my demands on the table").click()
+    when.filter(has_text="1951-12").wait_for()
+    japan.get_by_role("button", name="Accept the partner's offer").click()
+    outcome = japan.get_by_test_id("negsim-play-outcome")
+    outcome.wait_for(timeout=90_000)
+    debrief = japan.get_by_test_id("negsim-debrief").text_content()
+    assert outcome.text_content().startswith("Your game: agreement")
+    assert "the model's own JPN: agreement 1965" in debrief  # F1: the model's 1965 closes
+    assert "history: Treaty on Basic Relations signed, 1965-06" in debrief
+    shares = japan.get_by_test_id("negsim-shares")
+    assert "you (JPN)" in shares.text_content() and "model's own JPN" in shares.text_content()
+    with japan.expect_download() as download:
+        japan.get_by_role("button", name="Download the moves (CSV)").click()
+    path = tmp_path / "moves.csv"
+    download.value.save_as(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("date,round,move,talks")
+    assert [line.split(",")[0] for line in lines[1:]] == ["1951-10", "1951-11", "1951-12"]
+    japan.screenshot(path=ARTIFACTS / "seminar_app_play_debrief.png", full_page=True)
+
+    # The other student's game has not moved, and shows nothing of Japan's.
+    seat = korea.get_by_test_id("negsim-play-table").locator("..").text_content()
+    assert "You are ROK" in seat and "You are JPN" not in korea.content()
+    assert korea.get_by_test_id("negsim-play-date").text_content() == "1951-10"
+    assert korea.get_by_test_id("negsim-debrief").count() == 0
+    korea.screenshot(path=ARTIFACTS / "seminar_app_play_second_session.png", full_page=True)
+    japan.context.close()
+    korea.context.close()
+
+
+def test_compare_a_lever_on_a_users_own_file(server, browser):
+    page = open_page(browser.new_context(viewport={"width": 1400, "height": 1400}), server)
+    page.locator(".v-select").filter(has_text="Scenario").first.click()
+    page.get_by_role("option", name="my_1965").click()
+    page.get_by_text(USERS_FILE_TITLE).first.wait_for()
+    page.get_by_role("button", name="Compare two runs").click()
+    first = page.get_by_test_id("negsim-compare-agreement-0")
+    first.wait_for(timeout=90_000)
+    assert first.text_content().startswith("agreement 1965")  # F1
+    press(page.get_by_role("slider", name=US_SLIDER), "Home")
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_test_id("negsim-compare-agreement-1").filter(has_text="no agreement").wait_for(
+        timeout=90_000
+    )
+    assert "U.S. pressure ×0.0" in page.get_by_test_id("negsim-compare").text_content()
+    page.screenshot(path=ARTIFACTS / "seminar_app_compare.png", full_page=True)
+    page.context.close()

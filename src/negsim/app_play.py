@@ -238,11 +238,11 @@ def Game(game: RolePlayModel, on_new: Any):
                     levels.set(new)
 
                 IssueSlider(game, i, value, set_level)
-            words = list(ROUNDS.values())
+            lengths = list(ROUNDS.values())
             solara.ToggleButtonsSingle(
                 value=ROUNDS[length.value],
-                values=words,
-                on_value=lambda w: length.set(list(ROUNDS)[words.index(w)]),
+                values=lengths,
+                on_value=lambda w: length.set(list(ROUNDS)[lengths.index(w)]),
                 dense=True,
             )
             solara.HTML(
