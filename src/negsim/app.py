@@ -280,7 +280,7 @@ def gaps_png(
     """A run's gaps per issue with its drivers under them, as PNG bytes."""
     import matplotlib.pyplot as plt
 
-    from negsim.comparison import Run, add_drivers_panel
+    from negsim.figures.compare import Run, add_drivers_panel
     from negsim.figures.convergence import convergence_figure
 
     summary = {"agreement": agreement_date is not None, "agreement_date": agreement_date}

@@ -2,7 +2,7 @@
 
 Both runs use the seed on screen; the first is the scenario with every lever at its file
 value, the second the levers the run on screen was built with (move a lever, press Reset).
-The figure overlays them (solid against dashed, :func:`negsim.comparison.compare_figure`),
+The figure overlays them (solid against dashed, :func:`negsim.figures.compare.compare_figure`),
 and the table puts their outcomes side by side.
 """
 
@@ -22,7 +22,7 @@ from negsim.app import (
     lever_name,
     reference_word,
 )
-from negsim.comparison import Run, compare_figure, outcome_rows
+from negsim.figures.compare import Run, compare_figure, outcome_rows
 from negsim.scenario import load_scenario
 from negsim.simulation import replication_seed, simulate
 

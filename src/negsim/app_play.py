@@ -25,7 +25,7 @@ from negsim.app import (
     gaps_png,
     long_date,
 )
-from negsim.comparison import Run, outcome_rows, verdict
+from negsim.figures.compare import Run, outcome_rows, verdict
 from negsim.outcome import describe_point
 from negsim.roleplay import MOVES, ROUNDS, Move, RolePlayModel, Table, moves_csv
 from negsim.simulation import replication_seed, simulate

@@ -29,8 +29,8 @@ def compare(
 ) -> None:
     """Two runs on one convergence plot (solid: the scenario; dashed: with --set), outcomes
     side by side."""
-    from negsim.comparison import Run, compare_figure, format_comparison
     from negsim.figures import save_figure
+    from negsim.figures.compare import Run, compare_figure, format_comparison
     from negsim.scenario import ScenarioError
     from negsim.simulation import replication_seed, simulate
 

@@ -2,6 +2,8 @@
 
 * :mod:`negsim.figures.convergence`: the gap per issue over one run (``negsim run --out``,
   the app, ``negsim reproduce``);
+* :mod:`negsim.figures.compare`: two runs of one scenario overlaid, the drivers under the
+  gaps, and their outcomes side by side (``negsim compare``, the app's Compare and debrief);
 * :mod:`negsim.figures.findings`: the figures of ``negsim reproduce``;
 * :mod:`negsim.figures.sweeps`: the figures of ``negsim plot``;
 * :mod:`negsim.figures.validation`: the figure of ``negsim validate``.
