@@ -130,3 +130,18 @@ def test_moves_a_page_sends_are_checked(kind, levels, match):
         checked_move(kind, levels, 3)
     assert checked_move("demand", [0, 0.5, 1], 3) == Move("demand", (0.0, 0.5, 1.0))
     assert set(MOVES) == {"demand", "hold", "walk_out", "accept"}
+
+
+def test_until_the_student_takes_the_seat_the_model_plays_it_as_its_own(scenario_1965):
+    from negsim.model import NegotiationModel
+
+    game = RolePlayModel(scenario_1965, 1, rng=9)
+    months = game.hand_over("1964-12")
+    own = NegotiationModel(scenario_1965, rng=9)
+    own.run_for(months)
+    assert game.table().date == "1964-12"
+    assert (game.run_state.demand == own.run_state.demand).all()  # bit for bit
+    assert (game.run_state.motivations == own.run_state.motivations).all()
+    assert all(row["round"] == 0 and row["backlash"] == 0 for row in game.log)
+    with pytest.raises(ValueError, match="outside the run"):
+        RolePlayModel(scenario_1965, 1).hand_over("1999-01")

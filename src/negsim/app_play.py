@@ -148,9 +148,10 @@ def debrief_html(game: RolePlayModel, own: Run, played: Run, ref: dict | None) -
     parts.append("</table>")
     added = sum(r["backlash"] for r in game.log)
     walked = sum(r["move"] == MOVES["walk_out"] for r in game.log)
+    yours = sum(r["round"] > 0 for r in game.log)
     parts.append(
         f"<div>Your audience cost rose by {added:.2f} from concessions beyond what it "
-        f"tolerated; you walked out for {walked} month(s); {len(game.log)} months in "
+        f"tolerated; you walked out for {walked} month(s); you played {yours} months in "
         f"{game.rounds} rounds.</div></div>"
     )
     return "".join(parts)
@@ -272,12 +273,22 @@ def Game(game: RolePlayModel, on_new: Any):
         solara.Button("New game", on_click=on_new, outlined=True)
 
 
+def start_months(spec) -> dict[str, str]:
+    """Where a game may start: the run's first month, or any shown event's month (in words)."""
+    out = {f"the start ({spec.start[:7]})": spec.start[:7]}
+    for event in spec.events:
+        if event.show:
+            out.setdefault(f"{event.date[:7]} {event.short or event.label}", event.date[:7])
+    return out
+
+
 @solara.component
 def PlayPanel(model: SeminarModel, parameters: dict):
     """Pick a seat and play; the game lives in this browser session only."""
     solara.Style(STATUS_CSS)
     game = solara.use_reactive(None)
     seat = solara.use_reactive(0)
+    starts_at = solara.use_reactive("")
     spec = model.spec
     if game.value is None:
         names = [f"{sid} ({spec.states[sid].name})" for sid in spec.state_ids]
@@ -295,10 +306,26 @@ def PlayPanel(model: SeminarModel, parameters: dict):
                 values=names,
                 on_value=lambda v: seat.set(names.index(v)),
             )
+            starts = start_months(spec)
+            solara.Select(
+                label="Take the seat at",
+                values=list(starts),
+                value=starts_at.value if starts_at.value in starts else next(iter(starts)),
+                on_value=starts_at.set,
+            )
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=(
+                    "<small>Until then the model plays your state by its own rules.</small>"
+                ),
+            )
 
             def start() -> None:
                 seed = replication_seed(model.seed, 0)
-                game.set(RolePlayModel(spec, seat.value, rng=seed))
+                new = RolePlayModel(spec, seat.value, rng=seed)
+                month = starts.get(starts_at.value, spec.start[:7])
+                new.hand_over(month)
+                game.set(new)
 
             solara.Button(f"Start as {spec.state_ids[seat.value]}", on_click=start, color="primary")
         return

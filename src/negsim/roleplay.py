@@ -34,6 +34,9 @@ MOVES: dict[str, str] = {
 }
 """The moves a student may make each round, and how the page says them."""
 
+MODEL_MOVE = "model"
+"""The seat's kind of move before the student takes it: the model's own, by its rules."""
+
 ROUNDS: dict[str, str] = {
     "month": "one month",
     "event": "to the next event (at most a year)",
@@ -110,6 +113,10 @@ class DelegateAgent(StateAgent):
     def negotiate(self) -> None:
         """Put the student's demands on the table (the model's stage, with the human's move)."""
         model = self.model
+        if model.move.kind == MODEL_MOVE:  # before the student takes the seat
+            self.tolerated, self.backlash = None, 0.0
+            super().negotiate()
+            return
         args = (model.run_state, model.timeline, model.opening, self.index)
         both = (self.assessment, self.partner.assessment, model.constants)
         self.tolerated = side_target(*args, *both)
@@ -172,6 +179,27 @@ class RolePlayModel(NegotiationModel):
         if self.left_table is not None:  # back to what the scenario's calendar says
             self.run_state.talks_active[...] = self.left_table
             self.left_table = None
+
+    def hand_over(self, month: str) -> int:
+        """Let the model play the seat by its own rules until ``month`` opens; returns the months.
+
+        The student then takes the seat at the table as that month opens (a seminar can start
+        at the seventh round rather than in 1951).
+        """
+        step = self.timeline.step_of(month)
+        if not 0 <= step < self.last_step:
+            raise ValueError(
+                f"{month!r:.40} is outside the run {self.spec.start} .. {self.spec.end}"
+            )
+        played = 0
+        try:
+            self.move = Move(MODEL_MOVE)
+            while self.running and self.steps < step:
+                self.step()
+                played += 1
+        finally:
+            self.move = Move()
+        return played
 
     def round_months(self, length: str) -> int:
         """Months in a round of ``length`` (:data:`ROUNDS`) from the next month."""
@@ -267,7 +295,7 @@ class RolePlayModel(NegotiationModel):
         row: dict[str, Any] = {
             "date": self.date,
             "round": self.rounds,
-            "move": MOVES[move.kind],
+            "move": MOVES.get(move.kind, "the model's own (before you took the seat)"),
             "talks": "walked out" if move.kind == "walk_out" else talks,
             "drive": round(self.delegate.drive, 4),
             "resistance": round(self.delegate.resistance, 4),
@@ -287,6 +315,7 @@ class RolePlayModel(NegotiationModel):
             if units is not None:
                 row[f"{iid}_units"] = units.label
         row["agreement"] = self.agreement_step is not None
+
         return row
 
 
