@@ -100,6 +100,45 @@ def set_slider(page: Page, label: str, key: str, times: int = 1) -> None:
         slider.press(key)
 
 
+#: Exercise 4's example game: Japan's demands (share of the way to the ROK's position).
+JAPAN_OFFER = {
+    "Sovereignty over the peninsula": 40,
+    "Validity of the treaties before 22 Aug 1910": 30,
+    "Name of the money (compensation vs claims)": 30,
+    "Amount of Japanese funds": 70,
+}
+
+
+def play_japan_from_the_seventh_round(page: Page) -> None:
+    """Take Japan's seat at the seventh round, make one offer, hold to the end; two shots."""
+    page.set_viewport_size({"width": 1280, "height": 2000})  # the whole table and the debrief
+    page.get_by_role("button", name="Play a side").click()
+    page.get_by_role("button", name="JPN (Japan)").click()
+    page.locator(".v-select").filter(has_text="Take the seat at").first.click()
+    page.get_by_role("option", name="1964-12 7th round").click()
+    page.get_by_role("button", name="Start as JPN").click()
+    page.get_by_test_id("negsim-play-date").filter(has_text="1964-12").wait_for()
+    for issue, share in JAPAN_OFFER.items():
+        set_slider(page, f"Your demand: {issue}", "Home")
+        set_slider(page, f"Your demand: {issue}", "ArrowRight", share)
+    page.wait_for_timeout(1500)
+    shoot(page, "teaching_play_table.png")
+    button = "Put my demands on the table"
+    while True:
+        date = page.get_by_test_id("negsim-play-date").text_content()
+        page.get_by_role("button", name=button).click()
+        page.wait_for_function(
+            "d => document.querySelector('[data-testid=negsim-debrief]') || document"
+            ".querySelector('[data-testid=negsim-play-date]').textContent !== d",
+            arg=date,
+        )
+        if page.get_by_test_id("negsim-debrief").count():
+            break
+        button = "Hold my position"
+    page.wait_for_timeout(2000)
+    shoot(page, "teaching_play_debrief.png")
+
+
 def main() -> None:
     IMG.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -132,6 +171,19 @@ def main() -> None:
                 pick(page, scenario, "DPRK")
                 play_to_end(page)
                 shoot(page, name)
+            # Exercise 2, Compare: the scenario against U.S. pressure at 0, on one plot.
+            pick(page, "rok_japan_1951_1965", "ROK")
+            set_slider(page, US_SLIDER, "Home")
+            page.get_by_role("button", name="Reset").click()
+            page.get_by_role("button", name="Compare two runs").click()
+            page.get_by_test_id("negsim-compare-agreement-1").wait_for()
+            page.wait_for_timeout(1500)
+            shoot(page, "teaching_compare.png")
+
+            # Exercise 4: a student plays Japan from the seventh round.
+            set_slider(page, US_SLIDER, "ArrowRight", 10)  # back to history's x1.0
+            page.get_by_role("button", name="Reset").click()
+            play_japan_from_the_seventh_round(page)
             browser.close()
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -280,7 +280,7 @@ def gaps_png(
     """A run's gaps per issue with its drivers under them, as PNG bytes."""
     import matplotlib.pyplot as plt
 
-    from negsim.figures.compare import Run, add_drivers_panel
+    from negsim.figures.compare import LABEL_ROW, Run, add_drivers_panel, draw_events
     from negsim.figures.convergence import convergence_figure
 
     summary = {"agreement": agreement_date is not None, "agreement_date": agreement_date}
@@ -289,6 +289,11 @@ def gaps_png(
         try:
             top = fig.axes[0]
             top.set_title(title)
+            for text in list(top.texts):  # event labels in rows that never collide instead
+                text.remove()
+            rows = draw_events(top, spec, series["date"].iloc[0], series["date"].iloc[-1])
+            top.set_ylim(-0.02, 1.03 + LABEL_ROW * rows)
+            top.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
             top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
             add_drivers_panel(fig, [Run("", spec, series, summary)])
             buf = io.BytesIO()
