@@ -116,3 +116,57 @@ def test_sweep_mesa_engine_equals_batch_engine(tmp_path):
     assert batch[exact].equals(mesa[exact])
     numeric = [c for c in batch.columns if c.startswith(("package_", "final_gap_", "concession_"))]
     np.testing.assert_allclose(batch[numeric], mesa[numeric], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_batch_equals_mesa_with_drawn_judgements(path):
+    """Given the same draws (run_batch(draw=True) and draw_scenario), the engines agree."""
+    from negsim.judgements import scenario_judgements
+    from negsim.simulation import draw_scenario
+
+    base = load_scenario(path)
+    assert scenario_judgements(base), "every shipped scenario carries ranges"
+    seeds = replication_seeds(11, 4)
+    batch = run_batch(base, seeds, draw=True)
+    assert len({tuple(v) for v in zip(*batch.judgements.values(), strict=True)}) == len(seeds)
+    for k, seed in enumerate(seeds):
+        drawn = draw_scenario(base, int(seed))
+        for p, column in batch.judgements.items():
+            assert resolve_path(drawn, p) and column[k] == _value_at(drawn, p)
+        model = NegotiationModel(drawn, rng=int(seed))
+        model.run()
+        where = f"{path.stem} run {k}"
+        assert batch.agreed[k] == (model.agreement_step is not None), where
+        if model.agreement_step is not None:
+            assert batch.agreement_step[k] == model.agreement_step, where
+            np.testing.assert_allclose(batch.package[k], model.package, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(batch.final_gap[k], model.gaps, rtol=0, atol=1e-9)
+
+
+def _value_at(scenario: Scenario, path: str) -> float:
+    from negsim.judgements import sourced_at
+
+    return sourced_at(scenario, path).value
+
+
+def test_sweep_draws_do_not_depend_on_chunks_or_engine(tmp_path):
+    """Drawn judgements are columns of the results, the same whatever the chunking."""
+    from test_sweep import small_experiment
+
+    from negsim.sweep import read_manifest, read_results, run_sweep
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = small_experiment(tmp_path / "a", steps=(2, 2), replications=5, chunk_size=3)
+    b = small_experiment(tmp_path / "b", steps=(2, 2), replications=5, chunk_size=8)
+    run_sweep(a, tmp_path / "a" / "out", workers=1, progress=False)
+    run_sweep(b, tmp_path / "b" / "out", workers=1, progress=False)
+    run_sweep(a, tmp_path / "a" / "fixed", workers=1, progress=False, draw=False)
+    one, two = read_results(tmp_path / "a" / "out"), read_results(tmp_path / "b" / "out")
+    fixed = read_results(tmp_path / "a" / "fixed")
+    drawn = read_manifest(tmp_path / "a" / "out")["judgements"]["paths"]
+    assert "states.JPN.audience_cost" not in drawn  # the design fixes it
+    assert len(drawn) == 17 and set(drawn) <= set(one.columns)
+    assert one.equals(two)
+    assert not set(drawn) & set(fixed.columns)
+    assert one["agreement_step"].nunique() > fixed["agreement_step"].nunique()

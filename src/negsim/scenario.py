@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -42,10 +42,19 @@ class _Strict(BaseModel):
 
 
 class Sourced(_Strict):
-    """A calibrated number with the reason or source it was chosen for."""
+    """A calibrated number with the reason or source it was chosen for, and its uncertainty.
+
+    ``range: [low, high]`` (optional) says how far the judgement may be off; replications
+    draw from it by ``distribution`` (uniform, or triangular / beta peaking at the value).
+    """
 
     value: float
     source: Text
+    range: list[float] | None = None
+    distribution: Literal["uniform", "triangular", "beta"] = "uniform"
+
+    LOW: ClassVar[float] = -math.inf
+    HIGH: ClassVar[float] = math.inf
 
     @field_validator("value")
     @classmethod
@@ -53,6 +62,24 @@ class Sourced(_Strict):
         if not math.isfinite(v):
             raise ValueError("must be a finite number")
         return v
+
+    @model_validator(mode="after")
+    def _range(self) -> Sourced:
+        if self.range is None:
+            if self.distribution != "uniform":
+                raise ValueError("a distribution needs a range: [low, high]")
+            return self
+        allowed = f"allowed: {self.LOW:g} to {self.HIGH:g}"
+        if len(self.range) != 2 or not all(math.isfinite(x) for x in self.range):
+            raise ValueError(f"range must be [low, high], two finite numbers (got {self.range})")
+        low, high = self.range
+        if not low < high:
+            raise ValueError(f"range must be [low, high] with low < high (got {self.range})")
+        if not (self.LOW <= low and high <= self.HIGH):
+            raise ValueError(f"range {self.range} goes outside the allowed values ({allowed})")
+        if not low <= self.value <= high:
+            raise ValueError(f"the value {self.value:g} must lie inside its range {self.range}")
+        return self
 
 
 def _sourced(v: Any) -> Any:
@@ -77,6 +104,9 @@ def _sourced_each(v: Any) -> Any:
 class Unit(Sourced):
     """A value in [0, 1], with its reason."""
 
+    LOW: ClassVar[float] = 0.0
+    HIGH: ClassVar[float] = 1.0
+
     @field_validator("value")
     @classmethod
     def _unit(cls, v: float) -> float:
@@ -90,6 +120,9 @@ MAX_SCALE = 10.0
 
 class NonNegative(Sourced):
     """A multiplier or spread in [0, 10], with its reason."""
+
+    LOW: ClassVar[float] = 0.0
+    HIGH: ClassVar[float] = MAX_SCALE
 
     @field_validator("value")
     @classmethod
@@ -421,6 +454,7 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str]]:
                             f"must lie between the two ideals {lo:g} and {hi:g} (got {v.value:g})",
                         )
                     )
+    problems += _range_problems(s)
     for k, event in enumerate(s.events):
         month = parse_month(event.date)
         if not start <= month <= end:
@@ -473,6 +507,54 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str]]:
                     "the run must reach the outcome it is compared with",
                 )
             )
+    return problems
+
+
+def _range_problems(s: Scenario) -> list[tuple[str, str]]:
+    """Ranges only where replications draw them, and ideals that never reach the partner's."""
+    problems = []
+    ids = list(s.states)
+    for iid, issue in s.issues.items():
+        for fld in ("red_line", "opening"):
+            for sid, v in getattr(issue, fld).items():
+                if v.range is not None:
+                    problems.append(
+                        (
+                            f"issues.{iid}.{fld}.{sid}.range",
+                            f"a {fld} takes a point value only; ranges are drawn for motivations, "
+                            "dependences, ideals, saliences, driver scales and shocks.drive_sd",
+                        )
+                    )
+        if not all(sid in issue.ideal for sid in ids):
+            continue
+        a, b = (issue.ideal[sid] for sid in ids)
+        if a.range is None and b.range is None:
+            continue
+        span_a = a.range or [a.value, a.value]
+        span_b = b.range or [b.value, b.value]
+        below = a.value < b.value
+        apart = span_a[1] < span_b[0] if below else span_b[1] < span_a[0]
+        if not apart:
+            problems.append(
+                (
+                    f"issues.{iid}.ideal",
+                    f"the ranges of {ids[0]}'s ideal {span_a} and {ids[1]}'s {span_b} meet or "
+                    "overlap; each side's ideal must stay on its own side of the axis",
+                )
+            )
+        for fld in ("red_line", "opening"):
+            for sid, v in getattr(issue, fld).items():
+                if sid not in ids:
+                    continue
+                own = span_a if sid == ids[0] else span_b
+                if own[0] <= v.value <= own[1] and (issue.ideal[sid].range is not None):
+                    problems.append(
+                        (
+                            f"issues.{iid}.{fld}.{sid}",
+                            f"{v.value:g} lies inside the range {own} of {sid}'s own ideal; "
+                            "it must lie between the two ideals however they are drawn",
+                        )
+                    )
     return problems
 
 

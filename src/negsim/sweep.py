@@ -57,6 +57,7 @@ IDENTITY = (
     "constants",
     "outcomes",
     "parameters",
+    "judgements",
 )
 
 
@@ -83,6 +84,7 @@ class ChunkTask:
     until: str | None
     outcomes: tuple[str, ...]
     constants: Constants = DEFAULT_CONSTANTS
+    draw: bool = True  # draw each run's judgements from their ranges (False: --fixed)
 
     @property
     def runs(self) -> int:
@@ -114,14 +116,14 @@ class Outcomes:
     concession_share: np.ndarray  # [R, S, I]
 
 
-def _run_batch_engine(task: ChunkTask, seeds: np.ndarray) -> Outcomes:
+def _run_batch_engine(task: ChunkTask, seeds: np.ndarray, values: dict) -> Outcomes:
     from negsim.engine import run_batch
 
     scenario, timeline = _compiled(task)
     result = run_batch(
         scenario,
         seeds,
-        task.values,
+        values,
         constants=task.constants,
         until=task.until,
         timeline=timeline,
@@ -131,7 +133,7 @@ def _run_batch_engine(task: ChunkTask, seeds: np.ndarray) -> Outcomes:
     )
 
 
-def _run_mesa_engine(task: ChunkTask, seeds: np.ndarray) -> Outcomes:
+def _run_mesa_engine(task: ChunkTask, seeds: np.ndarray, values: dict) -> Outcomes:
     """The same runs through the Mesa model, one at a time (the reference; slow)."""
     from negsim.model import NegotiationModel
     from negsim.outcome import concession_shares, settlement_points
@@ -147,9 +149,10 @@ def _run_mesa_engine(task: ChunkTask, seeds: np.ndarray) -> Outcomes:
         np.zeros((task.runs, n_states, n_issues)),
     )
     scenario, last_point = base, None
+    per_run = len(values) > len(task.values)  # drawn judgements: each run its own scenario
     for r in range(task.runs):
-        if task.points[r] != last_point:
-            overrides = [(p, _plain(v[r])) for p, v in task.values.items()]
+        if per_run or task.points[r] != last_point:
+            overrides = [(p, _plain(v[r])) for p, v in values.items()]
             doc = apply_overrides(task.scenario_document, overrides, task.scenario_name)
             scenario = scenario_from_dict(doc, task.scenario_name)
             last_point = task.points[r]
@@ -173,19 +176,28 @@ def _plain(value: Any) -> Any:
 
 def run_chunk(task: ChunkTask) -> pa.Table:
     """Run one chunk and return its rows (one per run) as an Arrow table."""
+    from negsim.judgements import scenario_judgements, with_draws
     from negsim.simulation import replication_seeds
 
-    _, timeline = _compiled(task)
+    scenario, timeline = _compiled(task)
     seeds = replication_seeds(task.master_seed, task.runs, task.first)
+    values = task.values
+    if task.draw:  # each run's judgements, keyed by its seed: the same on either engine
+        values = with_draws(task.values, scenario_judgements(scenario), seeds)
     engine = _run_mesa_engine if task.engine == "mesa" else _run_batch_engine
-    outcomes = engine(task, seeds)
-    return outcome_table(task, timeline, seeds, outcomes)
+    outcomes = engine(task, seeds, values)
+    return outcome_table(task, timeline, seeds, outcomes, values)
 
 
 def outcome_table(
-    task: ChunkTask, timeline: Timeline, seeds: np.ndarray, out: Outcomes
+    task: ChunkTask,
+    timeline: Timeline,
+    seeds: np.ndarray,
+    out: Outcomes,
+    values: dict[str, np.ndarray] | None = None,
 ) -> pa.Table:
-    """The chunk's columns: run, seed, point, replication, parameters, selected outcomes."""
+    """The chunk's columns: run, seed, point, replication, parameters (the design's, then the
+    judgements drawn), selected outcomes."""
     runs = np.arange(task.first, task.stop, dtype=np.int64)
     agreed = out.agreement_step >= 0
     columns: dict[str, pa.Array] = {
@@ -194,7 +206,8 @@ def outcome_table(
         "point": pa.array(np.asarray(task.points, dtype=np.int64)),
         "replication": pa.array(runs % task.replications),
     }
-    for path, values in task.values.items():
+    for path, column in (task.values if values is None else values).items():
+        values = np.asarray(column)
         if values.dtype == object:
             columns[path] = pa.array(list(values), type=pa.string())
         else:
@@ -282,10 +295,14 @@ def chunk_problem(path: Path, identity: dict[str, Any]) -> str | None:
 # --- the plan of chunks, the manifest and resuming ------------------------------------------
 
 
-def manifest_for(plan: Plan, engine: str, runs: int, constants: Constants) -> dict[str, Any]:
+def manifest_for(
+    plan: Plan, engine: str, runs: int, constants: Constants, draw: bool = True
+) -> dict[str, Any]:
     """What the results are: enough to check a resume and to analyse them later."""
     import importlib.metadata as md
     import platform
+
+    from negsim.judgements import scenario_judgements
 
     versions = {"python": platform.python_version()}
     for package in ("negsim", "numpy", "pandas", "pyarrow", "mesa", "SALib", "dask"):
@@ -313,6 +330,14 @@ def manifest_for(plan: Plan, engine: str, runs: int, constants: Constants) -> di
         "master_seed": experiment.master_seed,
         "sampler": experiment.design.sampler,
         "parameters": list(experiment.parameters),
+        "judgements": {
+            "drawn": draw,
+            "paths": [
+                j.path
+                for j in scenario_judgements(plan.scenario)
+                if j.path not in experiment.parameters
+            ],
+        },
         "design_points": plan.points,
         "replications": experiment.replications,
         "total_runs": plan.total_runs,
@@ -468,6 +493,7 @@ def tasks_for(
     runs: int,
     skip: Iterable[int] = (),
     constants: Constants = DEFAULT_CONSTANTS,
+    draw: bool = True,
 ) -> Iterator[ChunkTask]:
     """The chunks still to run, in order (built lazily: a 10^6-run plan stays small)."""
     size = plan.chunk_size
@@ -494,6 +520,7 @@ def tasks_for(
             until=experiment.until,
             outcomes=tuple(experiment.outcomes),
             constants=constants,
+            draw=draw,
         )
 
 
@@ -694,11 +721,14 @@ def run_sweep(
     constants: Constants = DEFAULT_CONSTANTS,
     on_chunk: Callable[[ChunkTask], None] | None = None,
     say: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    draw: bool = True,
 ) -> SweepReport:
     """Run (or finish) an experiment's sweep into ``results``; bad input raises ScenarioError.
 
     The results directory is locked for the sweep's life: a second sweep into it is refused.
-    ``say`` receives the lines about chunks run again and files ignored.
+    ``say`` receives the lines about chunks run again and files ignored. With ``draw``
+    (the default) each run draws the scenario's judgements with ranges (the design's
+    parameters excepted); ``draw=False`` is ``--fixed``: the point values.
     """
     from negsim.results_files import ensure_directory, output_error
 
@@ -712,7 +742,7 @@ def run_sweep(
             "--runs", [("", f"must be between 1 and the design's {total:,} runs (got {runs})")]
         )
     results = Path(results)
-    manifest = manifest_for(plan, engine, runs, constants)
+    manifest = manifest_for(plan, engine, runs, constants, draw)
     try:  # a name too long, say, fails here already
         if results.exists() and not results.is_dir():
             raise ScenarioError(str(results), [("--out", "exists and is not a directory")])
@@ -753,7 +783,7 @@ def _run_locked(
     write_json(results / MANIFEST, manifest)
     size = plan.chunk_size
     skipped_runs = sum(min((k + 1) * size, runs) - k * size for k in done)
-    tasks = tasks_for(plan, engine, runs, done, constants)
+    tasks = tasks_for(plan, engine, runs, done, constants, manifest["judgements"]["drawn"])
     if dask:
         stream = run_dask(tasks, dask, workers)
     elif workers == 1:

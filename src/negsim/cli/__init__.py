@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from negsim.cli import compare, reproduce, run, seminar, sweep, validate
+from negsim.cli import compare, reproduce, run, seminar, sweep, uncertainty, validate
 from negsim.cli.common import MISSING_MODULE, missing_module_message
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ app.command()(validate.validate)
 app.command()(sweep.sweep)
 app.command()(sweep.plot)
 app.command("app")(seminar.serve)
+app.command()(uncertainty.sensitivity)
 
 
 def main() -> None:

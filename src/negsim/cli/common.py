@@ -22,6 +22,7 @@ INSTALL_NAMES = {
     "pydantic": "pydantic",
     "yaml": "pyyaml",
     "SALib": "SALib>=1.5",
+    "scipy": "scipy",
     "dask": "dask[distributed]",
     "distributed": "dask[distributed]",
     "tqdm": "tqdm",

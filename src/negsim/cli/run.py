@@ -59,7 +59,32 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"{summary['agreement_probability']:.2f}"
             + (f"; agreement date 10/50/90%: {q['q10']} / {q['q50']} / {q['q90']}" if q else "")
         )
+        lines += spread_lines(summary)
     return "\n".join(lines)
+
+
+def spread_lines(summary: dict[str, Any]) -> list[str]:
+    """What the replications drew, and how much of the spread the judgements make."""
+    judged = summary.get("judgements")
+    if not judged or not judged["count"]:
+        return []
+    if not judged["drawn"]:
+        return [f"  {judged['count']} judgements with ranges held at their point values (--fixed)"]
+    lines = [
+        f"  each replication drew its {judged['count']} judgements from their ranges; with "
+        f"the point values only (--fixed): probability {summary['agreement_probability_fixed']:.2f}"
+    ]
+    spread = summary.get("spread") or {}
+    for key, label in (("agreed", "agreement (yes/no)"), ("agreement_month", "agreement month")):
+        split = spread.get(key)
+        if split and split["variance"] > 0:
+            lines.append(
+                f"  spread of the {label}: {split['from_judgements']:.0%} from the judgements, "
+                f"{split['from_shocks']:.0%} from the monthly shocks ({spread['design']})"
+            )
+        elif split:
+            lines.append(f"  spread of the {label}: none (every run the same)")
+    return lines
 
 
 def run(
@@ -94,6 +119,14 @@ def run(
             help="With --out: also timeseries.csv and timeseries_codebook.csv, for R or Stata.",
         ),
     ] = False,
+    fixed: Annotated[
+        bool,
+        typer.Option(
+            "--fixed",
+            help="Replications use the point values only; by default each draws the "
+            "judgements that carry a range. The monthly run shown always uses point values.",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario: agreement and date, the package in each issue's words, who conceded what."""
     from negsim.calendar import parse_month
@@ -116,7 +149,7 @@ def run(
             )
     series, summary = simulate(spec, seed=replication_seed(seed, 0), until=until)
     if replications > 1:
-        summary |= replicate(spec, seed, replications, until=until)
+        summary |= replicate(spec, seed, replications, until=until, draw=not fixed)
     summary["master_seed"] = seed
     if out is not None:
         try:

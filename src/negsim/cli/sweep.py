@@ -80,6 +80,14 @@ def sweep(
         bool, typer.Option(help="Finish an interrupted sweep in --out (chunks on disk are kept).")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+    fixed: Annotated[
+        bool,
+        typer.Option(
+            "--fixed",
+            help="Use the scenario's point values only; by default each run draws the "
+            "judgements that carry a range (docs/model.md, Judgements with ranges).",
+        ),
+    ] = False,
 ) -> None:
     """Run an experiment's sweep: one row per run, as a Parquet dataset plus a manifest."""
     from negsim.experiment import load_experiment
@@ -102,6 +110,7 @@ def sweep(
             runs=runs,
             resume=resume,
             progress=progress,
+            draw=not fixed,
         )
     except ScenarioError as exc:
         raise fail(scenario_given(experiment) or exc) from None
