@@ -163,12 +163,15 @@ def test_month_parameter_in_a_grid(tmp_path):
     plan = load_experiment(write_experiment(tmp_path / "hold.yaml", doc))
     run_sweep(plan, tmp_path / "out", workers=1, progress=False)
     frame = read_results(tmp_path / "out")
+    drawn = read_manifest(tmp_path / "out")["judgements"]["paths"]  # the scenario's ranges
+    assert len(drawn) == 18
     assert list(frame.columns) == [
         "run",
         "seed",
         "point",
         "replication",
         "drivers.us_pressure.hold_from",
+        *drawn,
         "agreed",
     ]
     assert list(frame["drivers.us_pressure.hold_from"].iloc[:3]) == ["1960-01"] * 3

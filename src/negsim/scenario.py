@@ -75,7 +75,7 @@ class Sourced(_Strict):
         low, high = self.range
         if not low < high:
             raise ValueError(f"range must be [low, high] with low < high (got {self.range})")
-        if not (self.LOW <= low and high <= self.HIGH):
+        if not (low >= self.LOW and high <= self.HIGH):
             raise ValueError(f"range {self.range} goes outside the allowed values ({allowed})")
         if not low <= self.value <= high:
             raise ValueError(f"the value {self.value:g} must lie inside its range {self.range}")

@@ -117,7 +117,9 @@ def sobol_indices(
         found = analyze.analyze(
             problem, y, calc_second_order=False, print_to_console=False, seed=seed
         )
-        indices[name] = {k: np.asarray(found[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+        indices[name] = {
+            k: np.asarray(found[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")
+        }
     return SensitivityResult(
         judgements, indices, variance, points, shocks, samples, timeline.months
     )

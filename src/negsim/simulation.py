@@ -118,9 +118,7 @@ def spread_sources(
     seeds = replication_seeds(master_seed, groups * shocks, first=base)
     keys = np.repeat(replication_seeds(master_seed, groups, first=2 * base), shocks)
     values = draw_judgements(judgements, keys)
-    result = run_batch(
-        scenario, seeds, values, constants=constants, until=until, timeline=timeline
-    )
+    result = run_batch(scenario, seeds, values, constants=constants, until=until, timeline=timeline)
     agreed = result.agreed.reshape(groups, shocks).astype(float)
     steps = result.agreement_step.reshape(groups, shocks).astype(float)
     dates = [row[row >= 0] for row in steps]

@@ -206,8 +206,9 @@ def outcome_table(
         "point": pa.array(np.asarray(task.points, dtype=np.int64)),
         "replication": pa.array(runs % task.replications),
     }
-    for path, column in (task.values if values is None else values).items():
-        values = np.asarray(column)
+    given = task.values if values is None else values
+    for path in [*task.values, *(p for p in given if p not in task.values)]:  # design first
+        values = np.asarray(given[path])
         if values.dtype == object:
             columns[path] = pa.array(list(values), type=pa.string())
         else:
