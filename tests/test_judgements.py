@@ -168,8 +168,19 @@ def test_sensitivity_finds_what_matters_and_what_cannot(tmp_path):
     assert abs(month[inert]) < 0.02
     assert max(month[paths.index(f"states.{s}.economic_need")] for s in "AB") > 0.2
     out = tmp_path / "sens"
-    result = CliRunner().invoke(app, ["sensitivity", "rok_japan_1951_1965", "--samples", "8",
-                                      "--shocks", "2", "--out", str(out)])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "sensitivity",
+            "rok_japan_1951_1965",
+            "--samples",
+            "8",
+            "--shocks",
+            "2",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (out / "sensitivity.png").stat().st_size > 10_000
     assert "JPN.audience_cost" in result.output

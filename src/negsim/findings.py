@@ -91,6 +91,7 @@ class Context:
 
     constants: Constants = DEFAULT_CONSTANTS
     replications: int | None = None
+    draw: bool = False  # draw each run's judgements from their ranges (reproduce --ranges)
     _cache: dict[str, tuple[Scenario, Timeline]] = field(default_factory=dict)
 
     def scenario(self, name: str) -> tuple[Scenario, Timeline]:
@@ -116,7 +117,13 @@ class Context:
             k: np.repeat(np.asarray(v, dtype=object), reps) for k, v in (values or {}).items()
         }
         return run_batch(
-            spec, seeds, expanded, constants=self.constants, record=record, timeline=timeline
+            spec,
+            seeds,
+            expanded,
+            constants=self.constants,
+            record=record,
+            timeline=timeline,
+            draw=self.draw,
         )
 
     def reps(self, d: FindingDefinition) -> int:

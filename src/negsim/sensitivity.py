@@ -148,17 +148,36 @@ def sensitivity_figure(result: SensitivityResult, scenario: Scenario, top: int =
     )
     for ax, (name, title) in zip(axes, OUTCOMES.items(), strict=True):
         ix = result.indices[name]
-        ax.barh(y + 0.2, ix["ST"][order], height=0.38, xerr=ix["ST_conf"][order],
-                color="#3b6ea5", label="total (ST): alone and with interactions")  # fmt: skip
-        ax.barh(y - 0.2, ix["S1"][order], height=0.38, xerr=ix["S1_conf"][order],
-                color="#e0a040", label="first order (S1): alone")  # fmt: skip
+        ax.barh(
+            y + 0.2,
+            ix["ST"][order],
+            height=0.38,
+            xerr=ix["ST_conf"][order],
+            color="#3b6ea5",
+            label="total (ST): alone and with interactions",
+        )
+        ax.barh(
+            y - 0.2,
+            ix["S1"][order],
+            height=0.38,
+            xerr=ix["S1_conf"][order],
+            color="#e0a040",
+            label="first order (S1): alone",
+        )
         ax.set_title(f"{title}\nvariance over the ranges: {result.variance[name]:.3g}", fontsize=10)
         ax.set_xlabel("Sobol index (share of variance; whiskers: 95% CI)")
         ax.set_xlim(left=min(0.0, float(np.nanmin(ix["S1"][order])) - 0.05))
         if result.variance[name] == 0.0:
             ax.set_xlim(0.0, 1.0)
-            ax.text(0.5, 0.5, "no spread over the ranges:\nevery draw gives the same value",
-                    transform=ax.transAxes, ha="center", va="center", color="0.3")  # fmt: skip
+            ax.text(
+                0.5,
+                0.5,
+                "no spread over the ranges:\nevery draw gives the same value",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="0.3",
+            )
         ax.axvline(0.0, color="0.5", lw=0.6)
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(y, labels)

@@ -34,6 +34,8 @@ app.command()(sweep.sweep)
 app.command()(sweep.plot)
 app.command("app")(seminar.serve)
 app.command()(uncertainty.sensitivity)
+app.command()(uncertainty.calibrate)
+app.command()(uncertainty.discover)
 
 
 def main() -> None:

@@ -23,6 +23,14 @@ def reproduce(
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Run only these findings (e.g. F1).")
     ] = None,
+    ranges: Annotated[
+        bool,
+        typer.Option(
+            "--ranges",
+            help="Draw each run's judgements from the scenarios' ranges (default: point values, "
+            "as the thresholds were written).",
+        ),
+    ] = False,
 ) -> None:
     """Reproduce the source texts' findings F1-F10 on the shipped scenarios; exit 1 if any fails."""
     from negsim.findings import Context, evaluate, load_definitions
@@ -34,7 +42,7 @@ def reproduce(
         raise fail(exc) from None
     if only:
         definitions = [d for d in definitions if d.id in only]
-    ctx = Context(replications=replications)
+    ctx = Context(replications=replications, draw=ranges)
     results = {}
     for d in definitions:
         results[d.id] = result = evaluate(d, ctx)

@@ -1,0 +1,473 @@
+"""What history says about the judgements: approximate Bayesian computation (ABC).
+
+The prior is the scenario's ranges (each judgement's distribution, :mod:`negsim.judgements`).
+Each prior draw runs once through the batch engine with its own shock seed; its distance to
+the dated history (the targets) decides whether it is kept.
+
+1. **Rejection.** ``draws`` prior draws; the ``particles`` closest are kept.
+2. **SMC** (Toni et al. 2009; Beaumont et al. 2009), ``generations`` times: the tolerance
+   falls to the population's median distance; particles are resampled by weight, moved by a
+   Gaussian kernel of twice the population's weighted covariance, run again and kept if
+   within the tolerance; weights are prior / (mixture of kernels).
+
+Work is done in the judgements' unit cube: a judgement's value is its distribution's
+quantile of a coordinate u in (0, 1), so the prior there is uniform, and a kernel step
+never leaves the support unnoticed (steps outside the cube are proposed again).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from negsim.calendar import format_month, parse_month
+from negsim.constants import DEFAULT_CONSTANTS, Constants
+from negsim.inputs import ScenarioError
+from negsim.judgements import Judgement, _mix, scenario_judgements
+from negsim.scenario import Scenario
+from negsim.sensitivity import EDGE, design_values
+
+TARGET_HELP = (
+    "agreement=YYYY-MM (or none), suspension=YYYY-MM (or none: the month a signed deal "
+    "failed at home), conceded.ISSUE=STATE (the side that conceded more of the issue)"
+)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Dated history to match: the agreement month, a failed signing, who conceded each issue."""
+
+    agreement: int | None = None  # step; -1: no agreement in the run
+    suspension: int | None = None  # step of the first signed deal that failed; -1: none
+    conceded: dict[int, int] = field(default_factory=dict)  # issue -> state that conceded more
+    text: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Whether there is nothing to match."""
+        return self.agreement is None and self.suspension is None and not self.conceded
+
+
+def parse_targets(items: list[str], scenario: Scenario) -> Targets:
+    """Read ``--target KEY=VALUE`` items against a scenario (a ScenarioError names the bad one)."""
+    agreement = suspension = None
+    conceded: dict[int, int] = {}
+    start, end = parse_month(scenario.start), parse_month(scenario.end)
+    problems = []
+
+    def step(key: str, value: str) -> int | None:
+        if value.lower() == "none":
+            return -1
+        try:
+            month = parse_month(value)
+        except ValueError as exc:
+            problems.append((f"--target {key}", f"{exc}; or none"))
+            return None
+        if not start <= month <= end:
+            problems.append(
+                (
+                    f"--target {key}",
+                    f"{value} is outside the run {scenario.start} .. {scenario.end}",
+                )
+            )
+            return None
+        return month - start
+
+    for item in items:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not value:
+            problems.append(("--target", f"{item!r} is not KEY=VALUE; one of {TARGET_HELP}"))
+        elif key == "agreement":
+            agreement = step(key, value)
+        elif key == "suspension":
+            suspension = step(key, value)
+        elif re.fullmatch(r"conceded\.\w+", key):
+            issue = key.split(".", 1)[1]
+            if issue not in scenario.issues:
+                problems.append(
+                    (f"--target {key}", f"unknown issue; one of {', '.join(scenario.issue_ids)}")
+                )
+            elif value not in scenario.states:
+                problems.append(
+                    (f"--target {key}", f"unknown state; one of {', '.join(scenario.state_ids)}")
+                )
+            else:
+                conceded[scenario.issue_ids.index(issue)] = scenario.state_ids.index(value)
+        else:
+            problems.append((f"--target {key}", f"unknown target; one of {TARGET_HELP}"))
+    if problems:
+        raise ScenarioError("negsim calibrate", problems)
+    targets = Targets(agreement, suspension, conceded, tuple(items))
+    if targets.empty:
+        raise ScenarioError("negsim calibrate", [("--target", f"give at least one: {TARGET_HELP}")])
+    return targets
+
+
+def history_targets(scenario: Scenario) -> list[str]:
+    """The targets a scenario's own ``historical_outcome`` gives (its agreement month)."""
+    outcome = scenario.historical_outcome
+    if outcome is None:
+        return []
+    month = format_month(parse_month(outcome.date))
+    return [f"agreement={month if outcome.concluded else 'none'}"]
+
+
+def distances(result: Any, targets: Targets, months: int) -> np.ndarray:
+    """Each run's distance to the targets, in years (a mismatch of kind: the run's length)."""
+    years = months / 12.0
+    d = np.zeros(len(result.agreed))
+    for target, steps in (
+        (targets.agreement, result.agreement_step),
+        (targets.suspension, result.signed_step),
+    ):
+        if target is None:
+            continue
+        happened = steps >= 0
+        if target < 0:
+            d += np.where(happened, years, 0.0)
+        else:
+            d += np.where(happened, np.abs(steps - target) / 12.0, years)
+    for issue, state in targets.conceded.items():
+        shares = result.concession_share[:, :, issue]
+        more = np.argmax(shares, axis=1)
+        d += np.where(more == state, 0.0, 1.0)
+    return d
+
+
+def unit_draws(seed: int, first: int, count: int, dims: int) -> np.ndarray:
+    """Prior draws in the unit cube [count, dims], a counter-based hash of (seed, index, dim)."""
+    return unit_draws_at(seed, np.arange(first, first + count, dtype=np.uint64), dims)
+
+
+def unit_draws_at(seed: int, index: np.ndarray, dims: int) -> np.ndarray:
+    """Prior draws number ``index`` in the unit cube [len(index), dims]."""
+    index = np.asarray(index, dtype=np.uint64)
+    out = np.empty((len(index), dims))
+    with np.errstate(over="ignore"):
+        base = _mix(index ^ _mix(np.uint64(seed) + np.uint64(0x5BD1E995)))
+        for k in range(dims):
+            x = _mix(base ^ np.uint64(k * 0x9E3779B97F4A7C15 % 2**64))
+            out[:, k] = ((x >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+    return out
+
+
+def shock_seeds(seed: int, first: int, count: int) -> np.ndarray:
+    """Each simulation's shock seed (hash of seed and index: no per-run SeedSequence)."""
+    index = np.arange(first, first + count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return _mix(_mix(index + np.uint64(0x2545F4914F6CDD1D)) ^ np.uint64(seed))
+
+
+@dataclass
+class Simulator:
+    """Runs a scenario at unit-cube points through the batch engine, in chunks."""
+
+    scenario: Scenario
+    judgements: list[Judgement]
+    targets: Targets
+    constants: Constants = DEFAULT_CONSTANTS
+    chunk: int = 20_000
+
+    def __post_init__(self) -> None:
+        from negsim.timeline import compile_timeline
+
+        self.timeline = compile_timeline(self.scenario)
+
+    def run(self, unit: np.ndarray, seeds: np.ndarray) -> Any:
+        """The batch result at the given points and shock seeds."""
+        from negsim.engine import run_batch
+
+        values = design_values(self.judgements, unit)
+        return run_batch(self.scenario, seeds, values, self.constants, timeline=self.timeline)
+
+    def distance(self, unit: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+        """Distances of the runs at ``unit`` points, chunk by chunk (bounded memory)."""
+        out = np.empty(len(unit))
+        for a in range(0, len(unit), self.chunk):
+            b = min(a + self.chunk, len(unit))
+            result = self.run(unit[a:b], seeds[a:b])
+            out[a:b] = distances(result, self.targets, self.timeline.months)
+        return out
+
+
+def _prior_chunk(args: tuple) -> np.ndarray:
+    """A worker's share of the rejection step: distances of prior draws first .. first+count."""
+    simulator, seed, first, count = args
+    unit = unit_draws(seed, first, count, len(simulator.judgements))
+    return simulator.distance(unit, shock_seeds(seed, first, count))
+
+
+@dataclass
+class Posterior:
+    """The calibration's result: weighted particles in the unit cube, and their values."""
+
+    judgements: list[Judgement]
+    unit: np.ndarray  # [N, J]
+    weights: np.ndarray  # [N], sum 1
+    distance: np.ndarray  # [N]
+    tolerances: list[float]
+    draws: int
+    simulations: int
+    prior_accepted: float  # the rejection step's tolerance, as a share of draws kept
+
+    def values(self) -> dict[str, np.ndarray]:
+        """The particles' judgement values."""
+        return design_values(self.judgements, self.unit)
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """The q-quantile of ``x`` under weights ``w``."""
+    order = np.argsort(x)
+    c = np.cumsum(w[order])
+    return float(x[order][min(np.searchsorted(c, q * c[-1]), len(x) - 1)])
+
+
+def abc(
+    scenario: Scenario,
+    targets: Targets,
+    draws: int = 100_000,
+    particles: int = 1_000,
+    generations: int = 2,
+    seed: int = 0,
+    constants: Constants = DEFAULT_CONSTANTS,
+    workers: int = 1,
+    chunk: int = 20_000,
+    say: Callable[[str], None] = lambda line: None,
+) -> Posterior:
+    """Rejection ABC over ``draws`` prior draws, then ``generations`` SMC steps."""
+    judgements = scenario_judgements(scenario)
+    if not judgements:
+        raise ScenarioError(
+            scenario.id,
+            [("", "no value carries a range: nothing to calibrate (docs/model.md §3.6)")],
+        )
+    particles = min(particles, draws)
+    sim = Simulator(scenario, judgements, targets, constants, chunk)
+    dims = len(judgements)
+    pieces = [(sim, seed, a, min(chunk, draws - a)) for a in range(0, draws, chunk)]
+    if workers > 1 and len(pieces) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            dist = np.concatenate(list(pool.map(_prior_chunk, pieces)))
+    else:
+        dist = np.concatenate([_prior_chunk(p) for p in pieces])
+    keep = np.argsort(dist, kind="stable")[:particles]
+    unit = unit_draws_at(seed, keep, dims)
+    d = dist[keep]
+    w = np.full(len(keep), 1.0 / len(keep))
+    tolerances = [float(d.max())]
+    say(f"rejection: {draws:,} prior draws, {len(keep):,} kept, tolerance {d.max():.3g} years")
+    rng = np.random.default_rng([seed, 0xABC])
+    simulations = draws
+    next_index = draws  # shock seeds of later generations continue the prior's numbering
+    for g in range(generations):
+        eps = float(np.median(d))
+        if eps <= 0.0 and np.all(d == 0):
+            say(f"generation {g + 1}: every particle matches exactly; stopping")
+            break
+        cov = 2.0 * np.atleast_2d(np.cov(unit.T, aweights=w)) + 1e-10 * np.eye(dims)
+        chol = np.linalg.cholesky(cov)
+        whiten = np.linalg.inv(chol)  # |whiten @ x|^2 is x' cov^-1 x
+        new_u, new_d = [], []
+        found, tries = 0, 0
+        while found < particles and tries < 50:
+            m = 2 * particles
+            parents = rng.choice(len(unit), size=m, p=w)
+            proposal = unit[parents] + rng.standard_normal((m, dims)) @ chol.T
+            inside = np.all((proposal > EDGE) & (proposal < 1.0 - EDGE), axis=1)
+            proposal = proposal[inside]
+            seeds = shock_seeds(seed, next_index, len(proposal))
+            next_index += len(proposal)
+            dd = sim.distance(proposal, seeds)
+            simulations += len(proposal)
+            ok = dd <= eps
+            new_u.append(proposal[ok])
+            new_d.append(dd[ok])
+            found += int(ok.sum())
+            tries += 1
+        new_unit = np.concatenate(new_u)[:particles]
+        new_dist = np.concatenate(new_d)[:particles]
+        # Weights: uniform prior in the cube over the kernel mixture of the old population.
+        a, b = new_unit @ whiten.T, unit @ whiten.T
+        square = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2.0 * a @ b.T
+        kernel = np.exp(-0.5 * np.maximum(square, 0.0))
+        new_w = 1.0 / np.maximum(kernel @ w, 1e-300)
+        unit, d, w = new_unit, new_dist, new_w / new_w.sum()
+        tolerances.append(eps)
+        say(f"generation {g + 1}: tolerance {eps:.3g} years, {len(unit):,} particles")
+    return Posterior(judgements, unit, w, d, tolerances, draws, simulations, particles / draws)
+
+
+def posterior_table(post: Posterior, prior_sample: int = 0) -> dict[str, dict[str, float]]:
+    """Per judgement: prior and posterior mean, sd, 90 % credible interval, and shrinkage."""
+    values = post.values()
+    u = (np.arange(20_001) + 0.5) / 20_001
+    out = {}
+    for j in post.judgements:
+        prior = j.quantile(u)
+        x = values[j.path]
+        mean = float(np.sum(post.weights * x))
+        sd = float(np.sqrt(np.sum(post.weights * (x - mean) ** 2)))
+        prior_sd = float(prior.std())
+        shrink = 1.0 - sd / prior_sd if prior_sd > 0 else 0.0
+        verdict = "pinned down" if shrink > 0.5 else "narrowed" if shrink > 0.2 else "left open"
+        out[j.path] = {
+            "point_value": j.value,
+            "prior_mean": float(prior.mean()),
+            "prior_sd": prior_sd,
+            "posterior_mean": mean,
+            "posterior_sd": sd,
+            "posterior_q05": weighted_quantile(x, post.weights, 0.05),
+            "posterior_q95": weighted_quantile(x, post.weights, 0.95),
+            "shrinkage": shrink,
+            "verdict": verdict,
+        }
+    return out
+
+
+def predictive(scenario: Scenario, post: Posterior, runs: int = 2_000, seed: int = 0) -> np.ndarray:
+    """Agreement steps of posterior-predictive runs (-1: none): particles by weight, new shocks."""
+    rng = np.random.default_rng([seed, 0xFEED])
+    pick = rng.choice(len(post.unit), size=runs, p=post.weights)
+    sim = Simulator(scenario, post.judgements, Targets())
+    seeds = shock_seeds(seed ^ 0x5EED, 0, runs)
+    return sim.run(post.unit[pick], seeds).agreement_step
+
+
+def prior_predictive(scenario: Scenario, judgements: list[Judgement], runs: int, seed: int) -> Any:
+    """Agreement steps of prior-predictive runs (for the figure's comparison)."""
+    unit = unit_draws(seed ^ 0x1234, 0, runs, len(judgements))
+    sim = Simulator(scenario, judgements, Targets())
+    return sim.run(unit, shock_seeds(seed ^ 0x4321, 0, runs)).agreement_step
+
+
+def pair_figure(post: Posterior, scenario: Scenario, table: dict, top: int = 5, seed: int = 0):
+    """Prior against posterior for the judgements history moves most (pairs and marginals)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from negsim.sensitivity import short_path
+
+    ranked = sorted(post.judgements, key=lambda j: -table[j.path]["shrinkage"])[:top]
+    k = len(ranked)
+    prior_u = unit_draws(seed ^ 0x77, 0, 1500, len(post.judgements))
+    prior = design_values(post.judgements, prior_u)
+    values = post.values()
+    rng = np.random.default_rng([seed, 0x9A1])
+    pick = rng.choice(len(post.unit), size=min(1500, len(post.unit)), p=post.weights)
+    fig, axes = plt.subplots(k, k, figsize=(2.3 * k + 1.2, 2.3 * k + 1.0), squeeze=False)
+    for r, jr in enumerate(ranked):
+        for c, jc in enumerate(ranked):
+            ax = axes[r][c]
+            if c > r:
+                ax.axis("off")
+                continue
+            if r == c:
+                bins = np.linspace(jr.low, jr.high, 21)
+                ax.hist(prior[jr.path], bins=bins, density=True, color="0.75", label="prior")
+                ax.hist(
+                    values[jr.path],
+                    bins=bins,
+                    density=True,
+                    weights=post.weights,
+                    histtype="step",
+                    lw=1.8,
+                    color="#c0392b",
+                    label="posterior",
+                )
+                ax.axvline(jr.value, color="k", ls=":", lw=1, label="point value")
+                ax.set_yticks([])
+            else:
+                ax.scatter(prior[jc.path], prior[jr.path], s=2, color="0.75", rasterized=True)
+                ax.scatter(
+                    values[jc.path][pick],
+                    values[jr.path][pick],
+                    s=3,
+                    alpha=0.5,
+                    color="#c0392b",
+                    rasterized=True,
+                )
+                ax.set_xlim(jc.low, jc.high)
+                ax.set_ylim(jr.low, jr.high)
+            if r == k - 1:
+                ax.set_xlabel(short_path(jc.path) + " (0-1)", fontsize=8)
+            if c == 0 and r != c:
+                ax.set_ylabel(short_path(jr.path) + " (0-1)", fontsize=8)
+            ax.tick_params(labelsize=7)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", frameon=False, fontsize=9)
+    fig.suptitle(
+        f"ABC calibration of {scenario.title}: prior (grey) vs posterior (red)\n"
+        f"the {k} judgements history narrows most; targets: {', '.join(post_targets(post))}",
+        fontsize=10,
+    )
+    fig.tight_layout(rect=(0, 0, 0.97, 0.93))
+    return fig
+
+
+def post_targets(post: Posterior) -> list[str]:
+    """The targets the posterior was fitted to (as given), for titles."""
+    return list(getattr(post, "targets_text", ()) or ())
+
+
+def predictive_figure(
+    scenario: Scenario, prior_steps: np.ndarray, post_steps: np.ndarray, targets: Targets
+):
+    """Posterior-predictive month of agreement against the prior's and history's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from negsim.calendar import month_to_date
+
+    start = parse_month(scenario.start)
+    fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
+    lo = int(
+        min(
+            prior_steps[prior_steps >= 0].min(initial=scenario.months),
+            post_steps[post_steps >= 0].min(initial=scenario.months),
+        )
+    )
+    hi = int(max(prior_steps.max(), post_steps.max(), lo + 12))
+    bins = np.arange(lo, hi + 2) - 0.5
+    centers = [month_to_date(start + int(b + 0.5)) for b in bins[:-1]]
+    for steps, label, style in (
+        (prior_steps, "prior predictive", dict(color="0.6")),
+        (post_steps, "posterior predictive", dict(color="#c0392b")),
+    ):
+        counts, _ = np.histogram(steps[steps >= 0], bins=bins)
+        share = counts / len(steps)
+        none = float(np.mean(steps < 0))
+        ax.step(
+            centers,
+            share,
+            where="mid",
+            lw=1.6,
+            label=f"{label} (no agreement in {none:.0%} of runs)",
+            **style,
+        )
+    if targets.agreement is not None and targets.agreement >= 0:
+        ax.axvline(
+            month_to_date(start + targets.agreement),
+            color="k",
+            ls="--",
+            lw=1.2,
+            label=f"history: {format_month(start + targets.agreement)}",
+        )
+    ax.set_xlabel("month of agreement")
+    ax.set_ylabel("share of runs agreeing that month")
+    ax.set_title(f"When does the calibrated model agree?\n{scenario.title}", fontsize=11)
+    fig.legend(loc="outside lower center", ncols=2, frameon=False, fontsize=9)
+    ax.grid(alpha=0.3)
+    return fig
