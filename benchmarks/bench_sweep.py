@@ -17,9 +17,13 @@ Usage::
    own loop is also timed alone on the same runs (``ratio_vs_mesa_model_only``).
 2. Wall time and peak resident memory (the sum over the sweep process and its workers,
    sampled every 50 ms) of ``negsim sweep`` with 2 workers, for 10^5 and 10^6 runs of the
-   1965 scenario (1,000 grid points x 100 or 1,000 replications).
+   1965 scenario (1,000 grid points x 100 or 1,000 replications). Each run draws the
+   scenario's judgements from their ranges (included in the time).
+3. Wall time of the rejection step of ``negsim calibrate`` on 1965 with 10^6 prior draws
+   (10^4 with --quick) on 2 workers.
 
-The last line printed is a JSON object with every figure (``ratio`` among them).
+The last line printed is a JSON object with every figure: ``ratio``, ``runs_1e6_s``,
+``peak_mib_1e6`` and ``calibrate_1e6_s`` (null where --quick did not measure them).
 """
 
 from __future__ import annotations
@@ -222,6 +226,25 @@ def measure_sweep(folder: Path, runs: int, replications: int, workers: int) -> d
     }
 
 
+def measure_calibrate(draws: int, workers: int) -> dict:
+    """Wall time of the rejection step of `negsim calibrate` on 1965 (``draws`` prior draws)."""
+    from negsim.calibrate import abc, history_targets, parse_targets
+    from negsim.scenario import load_scenario
+
+    spec = load_scenario(SCENARIO)
+    targets = parse_targets(history_targets(spec), spec)
+    started = time.perf_counter()
+    post = abc(spec, targets, draws=draws, particles=1000, generations=0, workers=workers)
+    seconds = time.perf_counter() - started
+    return {
+        "draws": draws,
+        "workers": workers,
+        "seconds": round(seconds, 2),
+        "draws_per_s": round(draws / seconds, 1),
+        "kept": len(post.unit),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="about a minute: 10^5 runs only")
@@ -253,6 +276,17 @@ def main() -> None:
                 f"{result['dataset_mib']:.1f} MiB of Parquet",
                 flush=True,
             )
+        calibrate_draws = 10**4 if args.quick else 10**6
+        report["calibrate"] = measure_calibrate(calibrate_draws, args.workers)
+        print(
+            f"negsim calibrate, rejection over {calibrate_draws:,} prior draws on "
+            f"{args.workers} workers: {report['calibrate']['seconds']:.1f} s",
+            flush=True,
+        )
+    big = report["sweeps"].get(str(10**6))
+    report["runs_1e6_s"] = big["wall_seconds"] if big else None
+    report["peak_mib_1e6"] = big["peak_rss_mib"] if big else None
+    report["calibrate_1e6_s"] = None if args.quick else report["calibrate"]["seconds"]
     print(json.dumps(report))
 
 

@@ -21,6 +21,13 @@ def cell(text: str) -> str:
     return text.replace("|", "/").replace("\n", " ")
 
 
+def shown(v) -> str:
+    """A value, with its range and distribution where it carries one."""
+    if v.range is None:
+        return f"{v.value:g}"
+    return f"{v.value:g} ({v.range[0]:g} to {v.range[1]:g}, {v.distribution})"
+
+
 def tables() -> str:
     """One section per shipped scenario: motivations, saliences, driver points."""
     out = []
@@ -29,16 +36,16 @@ def tables() -> str:
         out += [
             f"### {s.title} (`{path.name}`)",
             "",
-            "| parameter | value | source or reason |",
+            "| parameter | value (range, distribution) | source or reason |",
             "|---|---|---|",
         ]
         for sid, state in s.states.items():
             for m in MOTIVATION_NAMES:
                 v = getattr(state, m)
-                out.append(f"| states.{sid}.{m} | {v.value:g} | {cell(v.source)} |")
+                out.append(f"| states.{sid}.{m} | {shown(v)} | {cell(v.source)} |")
         for iid, issue in s.issues.items():
             for sid, v in issue.salience.items():
-                out.append(f"| issues.{iid}.salience.{sid} | {v.value:g} | {cell(v.source)} |")
+                out.append(f"| issues.{iid}.salience.{sid} | {shown(v)} | {cell(v.source)} |")
         for name, driver in s.drivers.items():
             for target, points in driver.series.items():
                 for p in points:

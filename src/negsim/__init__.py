@@ -21,6 +21,8 @@ _EXPORTS = {
     "ScenarioError": "negsim.scenario",
     "load_scenario": "negsim.scenario",
     "replicate": "negsim.simulation",
+    "draw_scenario": "negsim.simulation",
+    "scenario_judgements": "negsim.judgements",
     "replication_seed": "negsim.simulation",
     "simulate": "negsim.simulation",
 }
@@ -28,10 +30,11 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from negsim.constants import DEFAULT_CONSTANTS, Constants
     from negsim.engine import run_batch
+    from negsim.judgements import scenario_judgements
     from negsim.model import NegotiationModel
     from negsim.parameters import apply_overrides, valid_paths
     from negsim.scenario import Scenario, ScenarioError, load_scenario
-    from negsim.simulation import replicate, replication_seed, simulate
+    from negsim.simulation import draw_scenario, replicate, replication_seed, simulate
 
 
 def __getattr__(name: str) -> Any:
@@ -54,10 +57,12 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "apply_overrides",
+    "draw_scenario",
     "load_scenario",
     "replicate",
     "replication_seed",
     "run_batch",
+    "scenario_judgements",
     "simulate",
     "valid_paths",
 ]

@@ -213,7 +213,7 @@ class Posterior:
     tolerances: list[float]
     draws: int
     simulations: int
-    prior_accepted: float  # the rejection step's tolerance, as a share of draws kept
+    prior_within: float  # share of prior draws within the rejection step's tolerance
 
     def values(self) -> dict[str, np.ndarray]:
         """The particles' judgement values."""
@@ -262,9 +262,13 @@ def abc(
     keep = np.argsort(dist, kind="stable")[:particles]
     unit = unit_draws_at(seed, keep, dims)
     d = dist[keep]
+    within = float(np.mean(dist <= d.max()))  # share of prior draws as close as the kept
     w = np.full(len(keep), 1.0 / len(keep))
     tolerances = [float(d.max())]
-    say(f"rejection: {draws:,} prior draws, {len(keep):,} kept, tolerance {d.max():.3g} years")
+    say(
+        f"rejection: {draws:,} prior draws, {len(keep):,} kept, tolerance {d.max():.3g} years "
+        f"({within:.1%} of prior draws within it)"
+    )
     rng = np.random.default_rng([seed, 0xABC])
     simulations = draws
     next_index = draws  # shock seeds of later generations continue the prior's numbering
@@ -303,7 +307,7 @@ def abc(
         unit, d, w = new_unit, new_dist, new_w / new_w.sum()
         tolerances.append(eps)
         say(f"generation {g + 1}: tolerance {eps:.3g} years, {len(unit):,} particles")
-    return Posterior(judgements, unit, w, d, tolerances, draws, simulations, particles / draws)
+    return Posterior(judgements, unit, w, d, tolerances, draws, simulations, within)
 
 
 def posterior_table(post: Posterior, prior_sample: int = 0) -> dict[str, dict[str, float]]:

@@ -158,7 +158,9 @@ def write_calibration(spec, targets, post, seed: int, seconds: float, out: Path 
         f"{spec.title}: ABC posterior of {len(post.judgements)} judgements given "
         + ", ".join(targets.text),
         f"  {post.draws:,} prior draws, {post.simulations:,} simulations in {seconds:.1f} s; "
-        f"tolerances (years): " + ", ".join(f"{t:.3g}" for t in post.tolerances),
+        f"tolerances (years): "
+        + ", ".join(f"{t:.3g}" for t in post.tolerances)
+        + f"; {post.prior_within:.1%} of prior draws within the first",
         f"  {'judgement':<32} {'prior 90%':>13} {'posterior 90%':>15} {'shrink':>7}  verdict",
     ]
     order = sorted(table, key=lambda p: -table[p]["shrinkage"])
@@ -183,6 +185,7 @@ def write_calibration(spec, targets, post, seed: int, seconds: float, out: Path 
         "simulations": post.simulations,
         "seconds": round(seconds, 2),
         "tolerances_years": post.tolerances,
+        "prior_share_within_tolerance": post.prior_within,
         "seed": seed,
         "judgements": table,
         "posterior_predictive_agreement": float(agreed.mean()),
