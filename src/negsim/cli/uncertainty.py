@@ -24,8 +24,9 @@ def sensitivity(
     top: Annotated[int, typer.Option(min=1, help="Judgements shown in the figure.")] = 15,
 ) -> None:
     """Rank a scenario's ranged judgements by Sobol indices for agreement probability and month."""
+    from negsim.figures.uncertainty import sensitivity_figure
     from negsim.scenario import ScenarioError
-    from negsim.sensitivity import OUTCOMES, sensitivity_figure, short_path, sobol_indices
+    from negsim.sensitivity import OUTCOMES, short_path, sobol_indices
 
     spec = load(scenario)
     try:
@@ -48,7 +49,7 @@ def sensitivity(
         )
     typer.echo("  (ST: total index, S1: first order; 95% intervals in sensitivity.json)")
     if out is not None:
-        from negsim.output import ensure_directory, figure_writer, json_writer, write_files
+        from negsim.results_files import ensure_directory, figure_writer, json_writer, write_files
 
         try:
             ensure_directory(out)
@@ -130,14 +131,9 @@ def write_calibration(spec, targets, post, seed: int, seconds: float, out: Path 
     import numpy as np
     import pandas as pd
 
-    from negsim.calibrate import (
-        pair_figure,
-        posterior_table,
-        predictive,
-        predictive_figure,
-        prior_predictive,
-    )
-    from negsim.output import (
+    from negsim.calibrate import posterior_table, predictive, prior_predictive
+    from negsim.figures.uncertainty import pair_figure, predictive_figure
+    from negsim.results_files import (
         ensure_directory,
         figure_writer,
         json_writer,
@@ -232,8 +228,9 @@ def discover(
     coverage/density trade-off."""
     import numpy as np
 
-    from negsim.discover import choose, prim, tradeoff_figure
-    from negsim.output import figure_writer, json_writer, write_files
+    from negsim.discover import choose, prim
+    from negsim.figures.uncertainty import tradeoff_figure
+    from negsim.results_files import figure_writer, json_writer, write_files
     from negsim.scenario import ScenarioError
     from negsim.sensitivity import short_path
     from negsim.sweep import read_manifest, read_results
@@ -325,7 +322,7 @@ def discover(
         f"{manifest.get('scenario_title', '')}, {len(frame):,} runs"
     )
     try:
-        from negsim.output import ensure_directory
+        from negsim.results_files import ensure_directory
 
         ensure_directory(target)
         files = {

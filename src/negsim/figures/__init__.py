@@ -6,7 +6,9 @@
   gaps, and their outcomes side by side (``negsim compare``, the app's Compare and debrief);
 * :mod:`negsim.figures.findings`: the figures of ``negsim reproduce``;
 * :mod:`negsim.figures.sweeps`: the figures of ``negsim plot``;
-* :mod:`negsim.figures.validation`: the figure of ``negsim validate``.
+* :mod:`negsim.figures.validation`: the figure of ``negsim validate``;
+* :mod:`negsim.figures.uncertainty`: the figures of ``negsim sensitivity``, ``calibrate`` and
+  ``discover``.
 """
 
 from __future__ import annotations

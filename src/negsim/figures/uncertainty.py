@@ -1,0 +1,253 @@
+"""The figures of the judgements' uncertainty: ``negsim sensitivity``, ``calibrate``, ``discover``.
+
+* :func:`sensitivity_figure`: ranked Sobol indices of the ranged judgements;
+* :func:`pair_figure` and :func:`predictive_figure`: an ABC posterior against its prior, and
+  the months of agreement it predicts against history's;
+* :func:`tradeoff_figure`: PRIM's peeling trajectory, density against coverage.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from negsim.calendar import format_month, month_to_date, parse_month
+from negsim.calibrate import unit_draws
+from negsim.sensitivity import OUTCOMES, design_values, short_path
+
+if TYPE_CHECKING:
+    from negsim.calibrate import Posterior, Targets
+    from negsim.discover import Box
+    from negsim.scenario import Scenario
+    from negsim.sensitivity import SensitivityResult
+
+
+def sensitivity_figure(result: SensitivityResult, scenario: Scenario, top: int = 15):
+    """Ranked bars of first-order and total Sobol indices, one panel per outcome."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    order = result.ranking()[:top]
+    labels = [short_path(result.judgements[j].path) for j in order]
+    y = np.arange(len(order))[::-1]
+    fig, axes = plt.subplots(
+        1, 2, figsize=(11, 0.38 * len(order) + 2.2), sharey=True, constrained_layout=True
+    )
+    for ax, (name, title) in zip(axes, OUTCOMES.items(), strict=True):
+        ix = result.indices[name]
+        ax.barh(
+            y + 0.2,
+            ix["ST"][order],
+            height=0.38,
+            xerr=ix["ST_conf"][order],
+            color="#3b6ea5",
+            label="total (ST): alone and with interactions",
+        )
+        ax.barh(
+            y - 0.2,
+            ix["S1"][order],
+            height=0.38,
+            xerr=ix["S1_conf"][order],
+            color="#e0a040",
+            label="first order (S1): alone",
+        )
+        ax.set_title(f"{title}\nvariance over the ranges: {result.variance[name]:.3g}", fontsize=10)
+        ax.set_xlabel("Sobol index (share of variance; whiskers: 95% CI)")
+        ax.set_xlim(left=min(0.0, float(np.nanmin(ix["S1"][order])) - 0.05))
+        if result.variance[name] == 0.0:
+            ax.set_xlim(0.0, 1.0)
+            ax.text(
+                0.5,
+                0.5,
+                "no spread over the ranges:\nevery draw gives the same value",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="0.3",
+            )
+        ax.axvline(0.0, color="0.5", lw=0.6)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(y, labels)
+    axes[0].set_ylabel("judgement (ranked by total index, both outcomes)")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=2, frameon=False)
+    fig.suptitle(
+        f"Which judgements carry the outcome: {scenario.title}\n"
+        f"Sobol indices over {len(result.judgements)} ranged judgements "
+        f"({result.points:,} design points x {result.shocks} shock seeds)",
+        fontsize=11,
+    )
+    return fig
+
+
+def pair_figure(post: Posterior, scenario: Scenario, table: dict, top: int = 5, seed: int = 0):
+    """Prior against posterior for the judgements history moves most (pairs and marginals)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ranked = sorted(post.judgements, key=lambda j: -table[j.path]["shrinkage"])[:top]
+    k = len(ranked)
+    prior_u = unit_draws(seed ^ 0x77, 0, 1500, len(post.judgements))
+    prior = design_values(post.judgements, prior_u)
+    values = post.values()
+    rng = np.random.default_rng([seed, 0x9A1])
+    pick = rng.choice(len(post.unit), size=min(1500, len(post.unit)), p=post.weights)
+    fig, axes = plt.subplots(k, k, figsize=(2.3 * k + 1.2, 2.3 * k + 1.0), squeeze=False)
+    for r, jr in enumerate(ranked):
+        for c, jc in enumerate(ranked):
+            ax = axes[r][c]
+            if c > r:
+                ax.axis("off")
+                continue
+            if r == c:
+                bins = np.linspace(jr.low, jr.high, 21)
+                ax.hist(prior[jr.path], bins=bins, density=True, color="0.75", label="prior")
+                ax.hist(
+                    values[jr.path],
+                    bins=bins,
+                    density=True,
+                    weights=post.weights,
+                    histtype="step",
+                    lw=1.8,
+                    color="#c0392b",
+                    label="posterior",
+                )
+                ax.axvline(jr.value, color="k", ls=":", lw=1, label="point value")
+                ax.set_yticks([])
+            else:
+                ax.scatter(prior[jc.path], prior[jr.path], s=2, color="0.75", rasterized=True)
+                ax.scatter(
+                    values[jc.path][pick],
+                    values[jr.path][pick],
+                    s=3,
+                    alpha=0.5,
+                    color="#c0392b",
+                    rasterized=True,
+                )
+                ax.set_xlim(jc.low, jc.high)
+                ax.set_ylim(jr.low, jr.high)
+            if r == k - 1:
+                ax.set_xlabel(short_path(jc.path) + " (0-1)", fontsize=8)
+            if c == 0 and r != c:
+                ax.set_ylabel(short_path(jr.path) + " (0-1)", fontsize=8)
+            ax.tick_params(labelsize=7)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", frameon=False, fontsize=9)
+    fig.suptitle(
+        f"ABC calibration of {scenario.title}: prior (grey) vs posterior (red)\n"
+        f"the {k} judgements history narrows most; targets: {', '.join(post_targets(post))}",
+        fontsize=10,
+    )
+    fig.tight_layout(rect=(0, 0, 0.97, 0.93))
+    return fig
+
+
+def post_targets(post: Posterior) -> list[str]:
+    """The targets the posterior was fitted to (as given), for titles."""
+    return list(getattr(post, "targets_text", ()) or ())
+
+
+def predictive_figure(
+    scenario: Scenario, prior_steps: np.ndarray, post_steps: np.ndarray, targets: Targets
+):
+    """Posterior-predictive month of agreement against the prior's and history's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    start = parse_month(scenario.start)
+    fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
+    lo = int(
+        min(
+            prior_steps[prior_steps >= 0].min(initial=scenario.months),
+            post_steps[post_steps >= 0].min(initial=scenario.months),
+        )
+    )
+    hi = int(max(prior_steps.max(), post_steps.max(), lo + 12))
+    bins = np.arange(lo, hi + 2) - 0.5
+    centers = [month_to_date(start + int(b + 0.5)) for b in bins[:-1]]
+    for steps, label, style in (
+        (prior_steps, "prior predictive", dict(color="0.6")),
+        (post_steps, "posterior predictive", dict(color="#c0392b")),
+    ):
+        counts, _ = np.histogram(steps[steps >= 0], bins=bins)
+        share = counts / len(steps)
+        none = float(np.mean(steps < 0))
+        ax.step(
+            centers,
+            share,
+            where="mid",
+            lw=1.6,
+            label=f"{label} (no agreement in {none:.0%} of runs)",
+            **style,
+        )
+    if targets.agreement is not None and targets.agreement >= 0:
+        ax.axvline(
+            month_to_date(start + targets.agreement),
+            color="k",
+            ls="--",
+            lw=1.2,
+            label=f"history: {format_month(start + targets.agreement)}",
+        )
+    ax.set_xlabel("month of agreement")
+    ax.set_ylabel("share of runs agreeing that month")
+    ax.set_title(f"When does the calibrated model agree?\n{scenario.title}", fontsize=11)
+    fig.legend(loc="outside lower center", ncols=2, frameon=False, fontsize=9)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def tradeoff_figure(trajectory: list[Box], chosen: int, names: list[str], title: str):
+    """The peeling trajectory: density against coverage, coloured by restricted parameters."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    fig, ax = plt.subplots(figsize=(8.5, 5.2), layout="constrained")
+    cov = [b.coverage for b in trajectory]
+    den = [b.density for b in trajectory]
+    dims = [len(b.restricted) for b in trajectory]
+    ax.plot(cov, den, color="0.7", lw=1, zorder=1)
+    points = ax.scatter(cov, den, c=dims, cmap="viridis", s=28, zorder=2)
+    bar = fig.colorbar(points, ax=ax, label="parameters restricted by the box")
+    bar.ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    b = trajectory[chosen]
+    ax.scatter(
+        [b.coverage],
+        [b.density],
+        s=160,
+        facecolors="none",
+        edgecolors="#c0392b",
+        lw=2,
+        zorder=3,
+        label=f"reported box (step {chosen})",
+    )
+    ax.set_xlabel("coverage (share of all runs with the outcome inside the box)")
+    ax.set_ylabel("density (share of the box's runs with the outcome)")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(min(den) - 0.05, 1.02)
+    ax.grid(alpha=0.3)
+    lines = [
+        f"{short_path(names[d])}: {b.limits[d, 0]:.3g} to {b.limits[d, 1]:.3g}"
+        for d in b.restricted
+    ]
+    label = "reported box:\n" + ("\n".join(lines) if lines else "(no restriction)")
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(0.0, -0.14),
+        frameon=False,
+        fontsize=9,
+        title=label,
+        title_fontsize=8,
+        alignment="left",
+    )
+    ax.set_title(title, fontsize=11)
+    return fig
