@@ -249,3 +249,55 @@ def apply_overrides(
     if problems:
         raise ScenarioError(name, problems)
     return out
+
+
+MOTIVATION_WORDS = {
+    "economic_need": "economic need",
+    "regime_security_need": "regime-security need",
+    "audience_cost": "audience cost",
+    "leader_autonomy": "leader's autonomy",
+    "leader_disposition": "leader's disposition",
+    "outside_options": "outside options",
+    "us_dependence": "dependence on the U.S.",
+    "abandonment_fear": "fear of U.S. abandonment",
+    "fear_of_exclusion": "fear of exclusion",
+}
+DRIVER_WORDS = {
+    "us_pressure": "U.S. pressure",
+    "us_retrenchment": "U.S. retrenchment",
+    "detente": "détente",
+    "normalization_wave": "normalization wave",
+    "us_inducement": "U.S. inducement",
+    "talks_intensity": "talks' intensity",
+}
+
+
+def parameter_label(path: str) -> str:
+    """A parameter path in words with its unit, for an axis.
+
+    ``drivers.us_pressure.scale`` -> "U.S. pressure (scale: × the scenario's series; 0 = none)".
+    An unknown path is returned as it is.
+    """
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "states" and parts[2] in MOTIVATION_WORDS:
+        return f"{parts[1]}'s {MOTIVATION_WORDS[parts[2]]} (0-1 scale)"
+    if len(parts) == 4 and parts[0] == "issues" and parts[2] == "salience":
+        return f"salience of {parts[1].replace('_', ' ')} to {parts[3]} (share of its issues, 0-1)"
+    if len(parts) == 4 and parts[0] == "issues" and parts[2] == "ideal":
+        return f"{parts[3]}'s ideal on {parts[1].replace('_', ' ')} (issue's 0-1 axis)"
+    if len(parts) == 4 and parts[0] == "powers" and parts[2] == "dependence":
+        return f"{parts[3]}'s dependence on {parts[1]} (0-1 scale)"
+    if parts[0] in ("drivers", "powers") and parts[-1] in ("scale", "hold_from"):
+        channel = parts[1:-1]
+        if parts[0] == "drivers" and len(channel) == 1:
+            name = DRIVER_WORDS.get(channel[0], channel[0].replace("_", " "))
+        elif parts[0] == "powers" and len(channel) == 2:
+            name = f"{channel[0]} {channel[1]}"
+        else:
+            return path
+        if parts[-1] == "scale":
+            return f"{name} (scale: × the scenario's series; 0 = none)"
+        return f"{name} held from (month)"
+    if path == "shocks.drive_sd":
+        return "monthly shock to the drive (standard deviation, drive units)"
+    return path

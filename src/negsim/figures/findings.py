@@ -14,25 +14,27 @@ from matplotlib.figure import Figure
 from negsim.analysis import wilson_interval
 from negsim.figures import save_figure
 from negsim.figures.convergence import convergence_figure
+from negsim.figures.layout import curve_style
 from negsim.findings import Context, FindingResult
 from negsim.simulation import replication_seed, simulate
 
 
-def curve_with_band(ax, x: np.ndarray, prob: np.ndarray, runs: int, label: str) -> None:
-    """A probability curve with its 95 % Wilson band (``runs`` replications per point)."""
+def curve_with_band(ax, x: np.ndarray, prob: np.ndarray, runs: int, label: str, k: int = 0) -> None:
+    """A probability curve (the ``k``-th, for its line style) with its 95 % Wilson band."""
     lo, hi = wilson_interval(np.round(prob * runs), runs)
-    ax.plot(x, prob, marker="o", ms=3, label=label)
+    ax.plot(x, prob, label=label, **curve_style(k))
     ax.fill_between(x, lo, hi, alpha=0.2)
 
 
-def finish_probability_axes(ax, title: str, xlabel: str, legend: str) -> None:
-    """Labels, limits and legend shared by the probability figures."""
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("Probability of agreement (share of runs, 95 % Wilson band)")
-    ax.set_title(title)
+def finish_probability_axes(fig: Figure, ax, title: str, xlabel: str) -> None:
+    """Labels, limits and legend (below the axes, off the data) of the probability figures."""
+    ax.set_xlabel(xlabel, fontsize=12)
+    ax.set_ylabel("Probability of agreement\n(share of runs, 95 % Wilson band)", fontsize=12)
+    ax.set_title(title, fontsize=13)
     ax.set_ylim(-0.02, 1.02)
+    ax.tick_params(labelsize=11)
     ax.grid(alpha=0.3)
-    ax.legend(loc=legend)
+    fig.legend(loc="outside lower center", ncol=2, fontsize=10, frameon=False)
 
 
 def pressure_figure(f7: FindingResult, runs: int) -> Figure:
@@ -42,16 +44,16 @@ def pressure_figure(f7: FindingResult, runs: int) -> Figure:
         "rok_japan_1951_1965": "ROK-Japan 1951-1965 (historical series, scaled)",
         "dprk_japan_future_us_alignment": "DPRK-Japan, future 1 (U.S. presses both)",
     }
-    for name, curve in f7.figure_data["curves"].items():
+    for k, (name, curve) in enumerate(f7.figure_data["curves"].items()):
         x, p = np.asarray(curve["pressure"]), np.asarray(curve["probability"])
-        curve_with_band(ax, x, p, runs, labels.get(name, name))
+        curve_with_band(ax, x, p, runs, labels.get(name, name), k)
     level = f7.figure_data["level_1965"]
     ax.axvline(level, color="black", ls="--", label=f"1965 peak U.S. pressure ({level:.2f})")
     finish_probability_axes(
+        fig,
         ax,
         "F6, F7: agreement against U.S. pressure",
         "Peak U.S. pressure (mean over the two sides; 1965 ROK peak = 1)",
-        "lower right",
     )
     return fig
 
@@ -63,13 +65,13 @@ def leader_figure(f8: FindingResult, runs: int) -> Figure:
     prob = np.asarray(f8.figure_data["probability"])
     for k, scale in enumerate(f8.figure_data["pressure_scale"]):
         curve_with_band(
-            ax, leaders, prob[:, k], runs, f"U.S. pressure x{scale:g} of the scenario's"
+            ax, leaders, prob[:, k], runs, f"U.S. pressure x{scale:g} of the scenario's", k
         )
     finish_probability_axes(
+        fig,
         ax,
         "F8: future 2 (the DPRK opens its economy): the leader decides",
-        "DPRK leader disposition (0 hostile, 0.5 neutral, 1 bent on a deal)",
-        "upper left",
+        "DPRK leader disposition (0 hostile, 0.5 neutral, 1 bent on a deal; 0-1 scale)",
     )
     return fig
 
@@ -91,11 +93,13 @@ def shares_figure(f9: FindingResult) -> Figure:
             ax.bar(x + (k - 0.5) * 0.38, [table[sid][i] for i in present], width=0.38, label=sid)
         ax.set_xticks(x, [i.replace("_", "\n") for i in present])
         ax.axhline(0.5, color="0.4", lw=1, ls=":")
-        ax.set_title(title)
-        ax.set_xlabel("Issue")
-        ax.legend()
+        ax.set_title(title, fontsize=12)
+        ax.set_xlabel("Issue", fontsize=12)
+        ax.set_ylim(0, 1)
         ax.grid(axis="y", alpha=0.3)
-    axes[0].set_ylabel("Concession share (share of the initial gap conceded)")
+        # Below the panel, so the legend never covers a bar.
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+    axes[0].set_ylabel("Concession share\n(share of the initial gap conceded, 0-1)", fontsize=12)
     fig.suptitle(
         "F2, F9: who conceded what on the four issues both cases share (mean over agreed runs)"
     )

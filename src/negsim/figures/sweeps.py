@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,34 @@ from negsim.analysis import (
 )
 from negsim.calendar import month_to_date, parse_month
 from negsim.figures import save_figure
+from negsim.figures.layout import curve_style
+from negsim.parameters import parameter_label
 from negsim.scenario import ScenarioError
 
 KINDS = ("scurve", "surface", "sobol", "dates")
+OUTCOME_WORDS = {
+    "agreed": "Agreement probability (share of runs, 0-1)",
+    "agreement_step": "Mean months to agreement (months from the start)",
+}
+
+
+def outcome_label(outcome: str) -> str:
+    """An outcome column in words with its unit, as a mean over runs (codebook wording)."""
+    if outcome in OUTCOME_WORDS:
+        return OUTCOME_WORDS[outcome]
+    from negsim.export import describe
+
+    meaning, unit = describe(outcome)
+    return f"Mean {meaning} ({unit})" if unit else f"Mean {outcome}"
+
+
+def _short_outcome(outcome: str) -> str:
+    return outcome_label(outcome).split(" (")[0].lower()
+
+
+def _short(path: str) -> str:
+    """A parameter's words without the unit, for a legend or a title."""
+    return parameter_label(path).split(" (")[0]
 
 
 def _title(manifest: dict[str, Any]) -> str:
@@ -47,25 +73,28 @@ def scurve_figure(
         keys, binned = levels(frame[by], bins=6)
         sign = "≈" if binned else "="  # binned: the bin's centre
         groups = [
-            (f"{by} {sign} {k:.3g}" if isinstance(k, float) else f"{by} = {k}", frame[keys == k])
+            (
+                f"{_short(by)} {sign} {k:.3g}" if isinstance(k, float) else f"{_short(by)} = {k}",
+                frame[keys == k],
+            )
             for k in sorted(keys.unique())
         ]
     categorical = not pd.api.types.is_numeric_dtype(frame[parameter])
-    for label, part in groups:
+    for k, (label, part) in enumerate(groups):
         table = agreement_by(part, parameter)
         x = np.arange(len(table)) if categorical else table[parameter].to_numpy(dtype=float)
-        ax.plot(x, table["probability"], "o-", ms=3, label=label)
+        ax.plot(x, table["probability"], label=label, **curve_style(k))  # coinciding curves show
         ax.fill_between(x, table["low"], table["high"], alpha=0.2)
     if categorical:
         ax.set_xticks(np.arange(len(table)), table[parameter], rotation=45)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(parameter)
-    ax.set_ylabel("Agreement probability (95 % Wilson interval)")
+    ax.set_xlabel(parameter_label(parameter), fontsize=12)
+    ax.set_ylabel("Agreement probability\n(share of runs, 95 % Wilson interval)", fontsize=12)
     others = [p for p in manifest.get("parameters", []) if p not in (parameter, by)]
-    note = f"; averaged over {', '.join(others)}" if others else ""
-    ax.set_title(f"{_title(manifest)}\n{len(frame):,} runs{note}", fontsize=10)
+    note = f"; averaged over {', '.join(_short(p) for p in others)}" if others else ""
+    ax.set_title(f"{_title(manifest)}\n{len(frame):,} runs{note}", fontsize=12)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    fig.legend(loc="outside right upper", fontsize=10, frameon=False)
     return fig
 
 
@@ -77,7 +106,7 @@ def surface_figure(
     fig, ax = plt.subplots(figsize=(9, 6.5), layout="constrained")
     xs = np.asarray(table.columns, dtype=float)
     ys = np.asarray(table.index, dtype=float)
-    label = "Agreement probability" if outcome == "agreed" else f"mean {outcome}"
+    label = outcome_label(outcome)
     mesh = ax.pcolormesh(
         _edges(xs),
         _edges(ys),
@@ -99,14 +128,14 @@ def surface_figure(
                         f"{v:.2f}",
                         ha="center",
                         va="center",
-                        fontsize=6,
+                        fontsize=9 if table.size <= 120 else 6,
                         color="white" if v < 0.6 else "black",
                     )
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xlabel(parameter_label(x), fontsize=12)
+    ax.set_ylabel(parameter_label(y), fontsize=12)
     per_cell = len(frame) / max(1, np.isfinite(table.to_numpy(dtype=float)).sum())
     ax.set_title(
-        f"{_title(manifest)}\n{label}; {len(frame):,} runs, ~{per_cell:.0f} per cell", fontsize=10
+        f"{_title(manifest)}\n{label}; {len(frame):,} runs, ~{per_cell:.0f} per cell", fontsize=12
     )
     return fig
 
@@ -134,11 +163,16 @@ def sobol_figure(indices: pd.DataFrame, manifest: dict[str, Any], outcome: str) 
     ax.bar(
         x + width / 2, indices["ST"], width, yerr=indices["ST_conf"], capsize=4, label="total (ST)"
     )
-    ax.set_xticks(x, indices.index, rotation=10)
+    ax.set_xticks(x, [textwrap.fill(parameter_label(p), 24) for p in indices.index])
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_ylabel(f"Sobol index of {outcome} (per design point)")
-    ax.set_title(f"{_title(manifest)}\nSobol indices, 95 % bootstrap confidence bars", fontsize=10)
-    ax.legend()
+    ax.set_xlabel("Swept parameter (its unit under each bar)", fontsize=12)
+    ax.set_ylabel(
+        f"Sobol index of {_short_outcome(outcome)}\n"
+        "(share of its variance over design points, 0-1)",
+        fontsize=12,
+    )
+    ax.set_title(f"{_title(manifest)}\nSobol indices, 95 % bootstrap confidence bars", fontsize=12)
+    fig.legend(loc="outside right upper", fontsize=10, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     return fig
 
@@ -163,7 +197,7 @@ def dates_figure(frame: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
             ax.axvline(
                 month_to_date(int(m)),
                 color="tab:purple",
-                ls="--" if q != "median" else "-",
+                ls={"10%": "--", "median": "-", "90%": ":"}[q],
                 lw=1.5,
                 label=f"{q}: {month_to_date(int(m)):%Y-%m}",
             )
@@ -175,15 +209,20 @@ def dates_figure(frame: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
             lw=2,
             label=f"history: {outcome['label']} ({outcome['date'][:7]})",
         )
+    shown = [parse_month(d) for d in dates]
+    if outcome:
+        shown.append(parse_month(outcome["date"]))
+    if shown:  # the years with agreements (and history's), a year either side
+        start, end = max(start, min(shown) - 12), min(end, max(shown) + 12)
     ax.set_xlim(month_to_date(start), month_to_date(end))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    ax.set_xlabel("Agreement date")
-    ax.set_ylabel("Runs")
+    ax.set_xlabel("Agreement date (year; bars are quarters)", fontsize=12)
+    ax.set_ylabel("Runs agreeing in the quarter (count)", fontsize=12)
     share = len(dates) / len(frame)
     ax.set_title(
-        f"{_title(manifest)}\n{len(frame):,} runs; {share:.1%} reach an agreement", fontsize=10
+        f"{_title(manifest)}\n{len(frame):,} runs; {share:.1%} reach an agreement", fontsize=12
     )
-    ax.legend(fontsize=8)
+    fig.legend(loc="outside lower center", ncol=3, fontsize=10, frameon=False)
     ax.grid(alpha=0.3)
     return fig
 

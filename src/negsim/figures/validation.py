@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from negsim.calendar import parse_month
+from negsim.figures.layout import overlaps
 from negsim.validation import YEAR_TOLERANCE
 
 
@@ -69,10 +70,13 @@ def years_figure(report: dict[str, Any]) -> Figure:
     ax.axhspan(hi + 2, hi + 8, color="0.92")
     seen: set[str] = set()
     misses: list[str] = []
+    numbers: list[Any] = []  # the misses' number labels
+    points: list[tuple[float, float]] = []  # every phase's marker
     for p, x in zip(phases, xs, strict=True):
         style = (p["verdict"], p["history"]["concluded"])
         marker, face, label = STYLES[style]
         y = decimal_year(p["model"]["agreement_month"]) if p["model"]["agrees"] else none_y
+        points.append((x, y))
         ax.scatter(
             x,
             y,
@@ -88,15 +92,17 @@ def years_figure(report: dict[str, Any]) -> Figure:
         if p["verdict"] == "MISS":
             # Misses are numbered on the plot and named in a key, so labels never collide.
             misses.append(_short(p))
-            ax.annotate(
-                str(len(misses)),
-                (x, y),
-                xytext=(7, 5) if len(misses) % 2 else (-17, 5),  # alternate sides
-                textcoords="offset points",
-                fontsize=12,
-                fontweight="bold",
-                color="tab:red",
-                zorder=5,
+            numbers.append(
+                ax.annotate(
+                    str(len(misses)),
+                    (x, y),
+                    xytext=NUMBER_OFFSETS[0],
+                    textcoords="offset points",
+                    fontsize=12,
+                    fontweight="bold",
+                    color="tab:red",
+                    zorder=5,
+                )
             )
     if misses:
         # Above the diagonal on the left is empty: a model year decades after history's
@@ -127,4 +133,28 @@ def years_figure(report: dict[str, Any]) -> Figure:
     # Below the axes, so the legend never covers a phase.
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, fontsize=11, frameon=False)
     fig.tight_layout()
+    _separate(fig, ax, numbers, points)
     return fig
+
+
+# Where a miss's number may sit, in points from its marker: right, left, above, below, ...
+NUMBER_OFFSETS = [(7, 5), (-17, 5), (7, -17), (-17, -17), (-5, 12), (-5, -24), (18, 5), (-28, 5)]
+
+
+def _separate(fig: Figure, ax, numbers: list[Any], points: list[tuple[float, float]]) -> None:
+    """Move each miss's number to the first offset where it meets no marker and no number
+    placed before (or, failing all, the last offset)."""
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    half = 7.0  # a marker's half width, in pixels
+    placed: list[tuple[float, float, float, float]] = [
+        (px - half, py - half, px + half, py + half) for px, py in ax.transData.transform(points)
+    ]
+    for number in numbers:
+        for offset in NUMBER_OFFSETS:
+            number.set_position(offset)
+            box = number.get_window_extent(renderer)
+            box = (box.x0, box.y0, box.x1, box.y1)
+            if not any(overlaps(box, other) for other in placed):
+                break
+        placed.append(box)
