@@ -22,7 +22,7 @@ from negsim.simulation import replication_seed, simulate
 def curve_with_band(ax, x: np.ndarray, prob: np.ndarray, runs: int, label: str, k: int = 0) -> None:
     """A probability curve (the ``k``-th, for its line style) with its 95 % Wilson band."""
     lo, hi = wilson_interval(np.round(prob * runs), runs)
-    ax.plot(x, prob, label=label, **curve_style(k))
+    ax.plot(x, prob, label=label, markevery=max(1, len(x) // 20), **curve_style(k))
     ax.fill_between(x, lo, hi, alpha=0.2)
 
 

@@ -53,5 +53,5 @@ def curve_style(k: int) -> dict:
         "linestyle": style,
         "marker": marker,
         "lw": max(1.5, 3.5 - 0.7 * k),
-        "ms": max(4.0, 10.0 - 2.0 * k),
+        "ms": max(4.0, 8.5 - 1.5 * k),
     }
