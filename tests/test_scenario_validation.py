@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -343,19 +344,26 @@ def test_every_problem_names_a_real_field(case):
         assert message.strip(), f"empty message for {field!r}"
 
 
-def test_hold_from_timestamp_is_refused_or_runs(tmp_path):
-    text = (SCENARIO_1965.read_text(encoding="utf-8")).replace(
-        "  us_pressure:\n    scale:",
-        "  us_pressure:\n    hold_from: 1963-12-01 10:00:00\n    scale:",
-    )
-    assert "hold_from: 1963-12-01 10:00:00" in text
-    path = tmp_path / "hold.yaml"
-    path.write_text(text, encoding="utf-8")
-    try:
-        s = load_scenario(path)
-    except ScenarioError:
-        return  # refusing it is fine
-    run_batch(s, np.array([0]), until="1952-01")
+def test_hold_from_timestamp_is_read_as_its_month(tmp_path):
+    """A YAML timestamp in hold_from is read as its date, and holds from that month."""
+
+    def with_hold(value: str) -> Path:
+        text = SCENARIO_1965.read_text(encoding="utf-8").replace(
+            "  us_pressure:\n    scale:", f"  us_pressure:\n    hold_from: {value}\n    scale:"
+        )
+        assert f"hold_from: {value}" in text
+        path = tmp_path / f"hold_{len(value)}.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    stamped = load_scenario(with_hold("1963-12-01 10:00:00"))
+    assert stamped.drivers["us_pressure"].hold_from == "1963-12-01"
+    month = load_scenario(with_hold("1963-12"))
+    free = load_scenario(SCENARIO_1965)
+    seeds = np.array([0])
+    held = run_batch(stamped, seeds, record=True).gap_trace
+    np.testing.assert_array_equal(held, run_batch(month, seeds, record=True).gap_trace)
+    assert not np.array_equal(held, run_batch(free, seeds, record=True).gap_trace)  # it acts
 
 
 def test_start_timestamp_is_read_as_its_date():
