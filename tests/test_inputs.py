@@ -192,3 +192,84 @@ def test_set_refuses_an_alias_bomb_at_once():
     result = negsim("run", SCENARIO_NAME, "--set", f"states.ROK.audience_cost={flow_alias_bomb()}")
     assert_bad_input(result, "states.ROK.audience_cost", "aliases")
     assert time.monotonic() - started < TIMEOUT / 2
+
+
+# --- scale: a scenario with 10,000 events (issue 12, item 12) ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def ten_thousand_events(tmp_path_factory) -> Path:
+    doc = base_1965_doc()
+    kinds = [
+        {"changes": [{"path": "states.JPN.audience_cost", "add": 0.0}]},
+        {"changes": [{"path": "drivers.us_pressure.scale", "multiply": 1.0}]},
+        {"changes": [{"path": "issues.amount.salience.ROK", "add": 0.0}]},
+        {"moves": [{"state": "JPN", "issue": "amount", "share": 0.0}]},
+    ]
+    for k in range(10_000):
+        month = 1952 * 12 + k % (12 * 13)
+        doc["events"].append(
+            {
+                "date": f"{month // 12}-{month % 12 + 1:02d}",
+                "label": f"event {k}",
+                "source": "test",
+                **kinds[k % len(kinds)],
+            }
+        )
+    return write_yaml(tmp_path_factory.mktemp("scale") / "events.yaml", doc)
+
+
+def test_reading_10000_events_costs_about_what_libyaml_costs(ten_thousand_events):
+    """The reader's checks (aliases, duplicate keys, huge integers) ride on libyaml's parser:
+    the pure-Python parser it used before took about four times as long."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("PyYAML was built without libyaml here")
+    text = ten_thousand_events.read_text(encoding="utf-8")
+
+    def best(read) -> float:
+        times = []
+        for _ in range(2):
+            start = time.perf_counter()
+            read()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    plain = best(lambda: yaml.load(text, Loader=yaml.CSafeLoader))
+    ours = best(lambda: parse_yaml(text))
+    assert ours < 2.0 * plain, f"negsim's reader {ours:.2f} s against libyaml's {plain:.2f} s"
+    spec = load_scenario(ten_thousand_events)
+    assert len(spec.events) >= 10_000
+
+
+def test_a_run_with_10000_events_costs_little_more_than_without(ten_thousand_events):
+    from negsim import simulate
+
+    spec, base = load_scenario(ten_thousand_events), load_scenario(SCENARIO_1965)
+    simulate(base, seed=0)  # warm
+    start = time.perf_counter()
+    simulate(base, seed=0)
+    alone = time.perf_counter() - start
+    start = time.perf_counter()
+    simulate(spec, seed=0)
+    crowded = time.perf_counter() - start
+    assert crowded < 6 * alone + 1.0, f"{crowded:.2f} s with 10,000 events, {alone:.2f} s without"
+
+
+def test_a_plot_of_10000_events_draws_lines_not_labels(ten_thousand_events):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from negsim import simulate
+    from negsim.figures.convergence import MAX_LABELLED, convergence_figure
+
+    spec = load_scenario(ten_thousand_events)
+    series, summary = simulate(spec, seed=0)
+    fig = convergence_figure(spec, series, summary)
+    try:
+        ax = fig.axes[0]
+        assert len(ax.texts) == 0 and len(ax.collections) >= 1
+        assert "too many to label" in ax.get_title() and MAX_LABELLED < 10_000
+    finally:
+        plt.close(fig)

@@ -39,19 +39,13 @@ MAX_INTEGER = 2**64  # no count, seed or value in negsim needs more; a 400-digit
 YAML12_EXPONENT_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
 
 
-class _NoAliasLoader(yaml.SafeLoader):
+ALIAS_PROBLEM = "YAML aliases (*name) are not allowed in negsim files; write values out"
+
+
+class _Checks:
     """Safe YAML loading that refuses anchors/aliases (no alias bombs), duplicate keys (the
     last would silently win) and integers past :data:`MAX_INTEGER`; reads ``1e-3`` as a
-    number, as YAML 1.2 does."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                problem="YAML aliases (*name) are not allowed in negsim files; write values out",
-                problem_mark=event.start_mark,
-            )
-        return super().compose_node(parent, index)
+    number, as YAML 1.2 does. Mixed into libyaml's fast parser where it is installed."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen: dict[Any, int] = {}
@@ -69,6 +63,17 @@ class _NoAliasLoader(yaml.SafeLoader):
                 )
         return super().construct_mapping(node, deep)
 
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # A scalar's tag depends on its text alone (negsim sets no path resolvers); a file
+        # repeats the same keys and values thousands of times, so each is resolved once.
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        cache = self.__dict__.setdefault("_tags", {})
+        key = (value, tuple(implicit) if implicit is not None else None)
+        if key not in cache:
+            cache[key] = super().resolve(kind, value, implicit)
+        return cache[key]
+
     def construct_yaml_int(self, node: Any) -> int:
         # Checked before int(): converting a huge literal takes long in itself.
         value = MAX_INTEGER if len(node.value) > 40 else super().construct_yaml_int(node)
@@ -81,10 +86,62 @@ class _NoAliasLoader(yaml.SafeLoader):
         return value
 
 
-_NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
-_NoAliasLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", YAML12_EXPONENT_FLOAT, list("-+0123456789")
-)
+class _AliasFound(yaml.YAMLError):
+    """The fast reader met an alias; the exact place is found by the pure-Python reader."""
+
+
+def has_alias(root: Any) -> bool:
+    """Whether a composed document reaches a node twice: an alias (``*name``) is a second
+    reference to its anchor's node, so this visits each node once (an alias bomb too)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack += [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return False
+
+
+class _PyNoAliasLoader(_Checks, yaml.SafeLoader):
+    """The pure-Python reader (where libyaml is missing); refuses an alias as it is parsed."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(
+                problem=ALIAS_PROBLEM, problem_mark=self.peek_event().start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _NoAliasLoader(_Checks, yaml.CSafeLoader):  # type: ignore[misc]
+        """libyaml's parser (many times faster) with the same checks; a document with an
+        alias is refused after composing, before anything is built."""
+
+        def get_single_node(self) -> Any:
+            node = super().get_single_node()
+            # An alias needs an anchor (&name), or parsing fails: without "&", no walk.
+            if "&" in self._text and has_alias(node):
+                raise _AliasFound("alias")
+            return node
+
+else:
+    _NoAliasLoader = _PyNoAliasLoader  # type: ignore[misc]
+
+
+for _loader in {_NoAliasLoader, _PyNoAliasLoader}:
+    _loader.add_constructor("tag:yaml.org,2002:int", _loader.construct_yaml_int)
+    _loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float", YAML12_EXPONENT_FLOAT, list("-+0123456789")
+    )
 
 
 def _not_regular(mode: int) -> str | None:
@@ -138,13 +195,25 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return parse_yaml(read_text(path), str(path))
 
 
+def _load(text: str) -> Any:
+    """Load with the fast reader; where it finds an alias, the pure-Python one says where."""
+    loader = _NoAliasLoader(text)
+    loader._text = text
+    try:
+        return loader.get_single_data()
+    except _AliasFound:
+        return yaml.load(text, Loader=_PyNoAliasLoader)  # raises at the first alias
+    finally:
+        loader.dispose()
+
+
 def yaml_value(text: str) -> Any:
     """One value written in YAML (``0.7``, ``1e-3``, ``1963-12``), read as files are read.
 
     Raises :class:`yaml.YAMLError` for what the file reader refuses (aliases, huge integers).
     """
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)
+        return _load(text)
     except RecursionError:
         raise yaml.YAMLError("nested too deeply") from None
 
@@ -152,7 +221,7 @@ def yaml_value(text: str) -> Any:
 def parse_yaml(text: str, name: str = "<scenario>") -> dict[str, Any]:
     """Parse YAML text into a mapping, refusing aliases and non-mapping documents."""
     try:
-        doc = yaml.load(text, Loader=_NoAliasLoader)
+        doc = _load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -17,6 +17,7 @@ from negsim.figures.layout import curve_style, lanes
 from negsim.scenario import Scenario
 
 MAX_LANES = 5  # more rows of event labels than this, and events are numbered with a key
+MAX_LABELLED = 60  # more events than this are drawn as lines only
 AFTER_AGREEMENT = 6  # months shown after the agreement (or the historical outcome)
 EVENT_FONT = 10
 TOP_OF_DATA = (
@@ -121,8 +122,23 @@ def _event_labels(fig: Figure, ax, events: list[tuple[str, str]]) -> None:
     ax.set_ylim(-0.02, TOP_OF_DATA)
     if not events:
         return
-    for date, _ in events:
-        ax.axvline(_date(date), color="0.35", ls=":", lw=1.2, zorder=1)
+    # One collection for all the event lines: a scenario may carry thousands of events.
+    ax.vlines(
+        [_date(date) for date, _ in events],
+        0,
+        1,
+        transform=ax.get_xaxis_transform(),
+        colors="0.35",
+        linestyles=":",
+        lw=1.2,
+        zorder=1,
+    )
+    if len(events) > MAX_LABELLED:
+        ax.set_title(
+            f"{ax.get_title()}\n{len(events):,} dated events (dotted lines), too many to label",
+            fontsize=14,
+        )
+        return
     texts = [
         ax.text(
             _date(date),
