@@ -449,3 +449,23 @@ def test_sweep_given_a_scenario_says_so_and_shows_an_experiment_that_sweeps_it(t
     path.write_text(example)
     plan = load_experiment(path)
     assert plan.points == 11
+
+
+def test_a_refused_resume_names_the_fields_that_changed(tmp_path):
+    """Not only a fingerprint: the scenario's and the experiment's changed fields by name."""
+    scenario = tmp_path / "scenario.yaml"
+    text = SCENARIO_1965.read_text(encoding="utf-8")
+    scenario.write_text(text, encoding="utf-8")
+    path = write_experiment(tmp_path / "exp.yaml", dict(BIG, scenario=str(scenario), chunk_size=50))
+    out = tmp_path / "out"
+    args = [str(path), "--out", str(out), "--workers", "1", "--no-progress", "--runs", "50"]
+    assert sweep_cli(*args).exit_code == 0
+    doc = yaml.safe_load(text)
+    doc["states"]["ROK"]["economic_need"]["value"] = 0.55  # an edit a careless user makes
+    scenario.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    write_experiment(path, dict(BIG, scenario=str(scenario), chunk_size=50, title="Renamed"))
+    refused = sweep_cli(*args, "--resume")
+    assert refused.exit_code == 2, refused.output
+    assert "scenario.states.ROK.economic_need" in refused.output
+    assert "experiment.title" in refused.output
+    assert "scenario.states.JPN" not in refused.output  # only what changed

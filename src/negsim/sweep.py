@@ -21,6 +21,8 @@ engine, the chunk size, the number of workers or the executor.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import re
 import sys
@@ -296,6 +298,26 @@ def chunk_problem(path: Path, identity: dict[str, Any]) -> str | None:
 # --- the plan of chunks, the manifest and resuming ------------------------------------------
 
 
+DIGEST_DEPTH = 4  # experiment.parameters.<path>.range, scenario.states.JPN.audience_cost
+
+
+def field_digests(doc: Any, prefix: str = "", depth: int = DIGEST_DEPTH) -> dict[str, str]:
+    """A short hash of each field of a document, by dotted path, down to ``depth`` levels
+    (a list, or anything deeper, is hashed whole)."""
+    if isinstance(doc, dict) and depth > 0 and doc:
+        out: dict[str, str] = {}
+        for key, value in doc.items():
+            out |= field_digests(value, f"{prefix}.{key}" if prefix else str(key), depth - 1)
+        return out
+    blob = json.dumps(doc, sort_keys=True, default=str).encode()
+    return {prefix: hashlib.sha256(blob).hexdigest()[:16]}
+
+
+def changed_fields(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    """The dotted paths whose hashes differ, were added or were removed, in order."""
+    return [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+
+
 def manifest_for(
     plan: Plan, engine: str, runs: int, constants: Constants, draw: bool = True
 ) -> dict[str, Any]:
@@ -328,6 +350,11 @@ def manifest_for(
             else None
         ),
         "fingerprint": plan.fingerprint(),
+        # Per field, so that a refused --resume can name what changed (the scenario file's
+        # own text is not kept: only each field's hash, down to three levels).
+        "field_digests": field_digests(
+            {"experiment": experiment.model_dump(mode="json"), "scenario": plan.scenario_document}
+        ),
         "master_seed": experiment.master_seed,
         "sampler": experiment.design.sampler,
         "parameters": list(experiment.parameters),
@@ -412,9 +439,18 @@ def prepare_directory(
     old = read_manifest(results)
     differ = [k for k in IDENTITY if old.get(k) != manifest.get(k)]
     if differ:
-        detail = "; ".join(f"{k}: on disk {old.get(k)!r}, now {manifest.get(k)!r}" for k in differ)
+        shown = [k for k in differ if k != "fingerprint"]
+        detail = "; ".join(f"{k}: on disk {old.get(k)!r}, now {manifest.get(k)!r}" for k in shown)
         if "fingerprint" in differ:
-            detail = "the experiment or its scenario file changed; " + detail
+            if "field_digests" in old:
+                fields = changed_fields(old["field_digests"], manifest["field_digests"])
+                more = f" and {len(fields) - 8} more" if len(fields) > 8 else ""
+                named = ", ".join(fields[:8]) + more
+                what = f"changed: {named}" if fields else "the experiment or its scenario changed"
+            else:  # a manifest from before fields were recorded
+                what = "the experiment or its scenario file changed (fingerprint on disk "
+                what += f"{old.get('fingerprint', '')[:12]}, now {manifest['fingerprint'][:12]})"
+            detail = "; ".join([what, detail]) if detail else what
         raise ScenarioError(
             str(results / MANIFEST),
             [("--resume", f"these results are from a different sweep ({detail})")],
