@@ -227,6 +227,8 @@ def test_the_page_cannot_make_the_server_open_another_file(server, browser, tmp_
     date.wait_for(timeout=60_000)
     opened_on = date.text_content()
     picker = page.locator(".v-select").filter(has_text="Scenario").first
+    opened_name = picker.locator(".v-select__selection").text_content().strip()
+    assert opened_name, "the picker shows no scenario at the start"
     alert = page.locator(".v-alert")
     refusals = []
     for sent in (str(outside), "/etc/passwd", str(tmp_path / "absent.yaml"), "/dev/zero"):
@@ -237,6 +239,9 @@ def test_the_page_cannot_make_the_server_open_another_file(server, browser, tmp_
         assert "not one of the scenarios this page offers" in message
         refusals.append(message.removeprefix(f"cannot open {repr(sent)[:60]}: "))
         assert date.text_content() == opened_on
+        # The picker still shows the scenario that is open, not an empty value.
+        shows = page.locator(".v-select").filter(has_text="Scenario").first
+        shows.locator(".v-select__selection").filter(has_text=opened_name).wait_for()
     assert len(set(refusals)) == 1, refusals  # the same answer whether a file exists or not
     assert "SECRET-TITLE" not in page.content()
     page.screenshot(path=ARTIFACTS / "seminar_app_refuses_outside_path.png")

@@ -511,13 +511,19 @@ def StatusPanel(model: SeminarModel):
 
 
 @solara.component
-def ScenarioCard(names: list[str], model: SeminarModel, on_scenario, error: str | None):
-    """The picker, and which state is side A and which side B."""
+def ScenarioCard(
+    names: list[str], model: SeminarModel, on_scenario, error: str | None, refused: int = 0
+):
+    """The picker, and which state is side A and which side B.
+
+    ``refused`` counts refused picks: the picker is built anew after each, so that it shows
+    the scenario still open rather than the refused value the page sent.
+    """
     spec = model.spec
     with solara.Card("Scenario", margin=0):
         solara.Select(
             label="Scenario", values=names, value=model.scenario_name, on_value=on_scenario
-        )
+        ).key(f"picker-{refused}")
         a, b = spec.state_ids
         solara.HTML(
             tag="div",
@@ -637,7 +643,11 @@ MODES = ("Watch the model", "Compare two runs", "Play a side")
 
 @solara.component
 def ScenarioView(
-    opened: SeminarModel, names: list[str], on_scenario: Callable[[str], None], error: str | None
+    opened: SeminarModel,
+    names: list[str],
+    on_scenario: Callable[[str], None],
+    error: str | None,
+    refused: int = 0,
 ):
     """One scenario's whole page: its layout, Mesa's controls, the levers, curves and status.
 
@@ -653,7 +663,7 @@ def ScenarioView(
     mode = solara.use_reactive(MODES[0])
     with solara.AppLayout(title=f"negsim seminar — {current.spec.title}"):
         with solara.Sidebar():
-            ScenarioCard(names, current, on_scenario, error)
+            ScenarioCard(names, current, on_scenario, error, refused)
             if mode.value != MODES[2]:
                 Controls(model, parameters)
             Levers(params, parameters)
@@ -679,6 +689,7 @@ def Page():
     first = solara.use_memo(lambda: SeminarModel(scenario_name=initial_scenario(names)), [])
     opened = solara.use_reactive(first)
     error = solara.use_reactive(None)
+    refused = solara.use_reactive(0)
 
     def choose(name: str | None) -> None:
         if not name or name == opened.value.scenario_name:
@@ -687,13 +698,14 @@ def Page():
             new = SeminarModel(scenario_name=name)
         except (ScenarioError, OSError, ValueError) as exc:
             error.set(f"cannot open {exc}")
+            refused.set(refused.value + 1)
             return
         error.set(None)
         opened.set(new)
 
     # Keyed on the scenario, layout included: Solara does not remount what a sidebar holds
     # when only a component inside the layout changes key.
-    ScenarioView(opened.value, names, choose, error.value).key(
+    ScenarioView(opened.value, names, choose, error.value, refused.value).key(
         f"scenario-{opened.value.scenario_name}"
     )
 
