@@ -147,3 +147,22 @@ def invoke(*args: str):
     if result.exception is not None:
         assert isinstance(result.exception, SystemExit), repr(result.exception)
     return result
+
+
+def pressure_x_audience_cost_sweep(
+    id: str, title: str, top: float, steps: int, replications: int, master_seed: int, chunk: int
+) -> dict[str, Any]:
+    """The sweeps the sweep tests run: U.S. pressure from 0 to ``top`` in ``steps`` against
+    five values of Japan's audience cost, on the 1965 scenario."""
+    return {
+        "id": id,
+        "title": title,
+        "scenario": str(SCENARIO_1965),
+        "parameters": {
+            "drivers.us_pressure.scale": {"range": [0.0, top], "steps": steps},
+            "states.JPN.audience_cost": {"values": [0.1, 0.3, 0.5, 0.7, 0.9]},
+        },
+        "replications": replications,
+        "master_seed": master_seed,
+        "chunk_size": chunk,
+    }

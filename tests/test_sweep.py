@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, SCENARIO_1965
+from conftest import REPO, SCENARIO_1965, pressure_x_audience_cost_sweep
 from typer.testing import CliRunner
 
 from negsim.cli import app
@@ -26,18 +26,7 @@ NEGSIM = Path(sys.executable).with_name("negsim")
 runner = CliRunner()
 
 # The resume/executor experiment: 24 x 5 points x 100 replications = 12,000 runs, 30 chunks.
-BIG = {
-    "id": "resume_check",
-    "title": "Resume check",
-    "scenario": str(SCENARIO_1965),
-    "parameters": {
-        "drivers.us_pressure.scale": {"range": [0.0, 2.3], "steps": 24},
-        "states.JPN.audience_cost": {"values": [0.1, 0.3, 0.5, 0.7, 0.9]},
-    },
-    "replications": 100,
-    "master_seed": 11,
-    "chunk_size": 400,
-}
+BIG = pressure_x_audience_cost_sweep("resume_check", "Resume check", 2.3, 24, 100, 11, 400)
 PREVIEW = 4_000  # runs compared in the executor tests (a --runs preview of BIG)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import SCENARIO_1965
+from conftest import pressure_x_audience_cost_sweep
 
 from negsim.experiment import MAX_DESIGN_POINTS, load_experiment
 from negsim.sweep import MANIFEST, chunk_name, chunks_on_disk, read_manifest, read_results
@@ -29,18 +29,7 @@ NEGSIM = str(Path(sys.executable).with_name("negsim"))
 TIMEOUT = 180
 
 # 12 x 5 points x 50 replications = 3,000 runs in 15 chunks of 200.
-SWEEP = {
-    "id": "faults",
-    "title": "Fault check",
-    "scenario": str(SCENARIO_1965),
-    "parameters": {
-        "drivers.us_pressure.scale": {"range": [0.0, 2.2], "steps": 12},
-        "states.JPN.audience_cost": {"values": [0.1, 0.3, 0.5, 0.7, 0.9]},
-    },
-    "replications": 50,
-    "master_seed": 5,
-    "chunk_size": 200,
-}
+SWEEP = pressure_x_audience_cost_sweep("faults", "Fault check", 2.2, 12, 50, 5, 200)
 CHUNKS = 15
 
 
