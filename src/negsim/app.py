@@ -281,7 +281,7 @@ def gaps_png(
     import matplotlib.pyplot as plt
 
     from negsim.figures.compare import LABEL_ROW, Run, add_drivers_panel, draw_events
-    from negsim.figures.convergence import convergence_figure
+    from negsim.figures.convergence import EVENT_GID, convergence_figure
 
     summary = {"agreement": agreement_date is not None, "agreement_date": agreement_date}
     with _PYPLOT:
@@ -291,6 +291,9 @@ def gaps_png(
             top.set_title(title)
             for text in list(top.texts):  # event labels in rows that never collide instead
                 text.remove()
+            for artist in [*top.patches, *top.collections, *fig.legends]:  # and the legend
+                if artist.get_gid() == EVENT_GID or artist in fig.legends:  # to the right
+                    artist.remove()
             rows = draw_events(top, spec, series["date"].iloc[0], series["date"].iloc[-1])
             top.set_ylim(-0.02, 1.03 + LABEL_ROW * rows)
             top.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])

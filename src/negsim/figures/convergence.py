@@ -17,6 +17,7 @@ from negsim.figures.layout import curve_style, lanes
 from negsim.scenario import Scenario
 
 MAX_LANES = 5  # more rows of event labels than this, and events are numbered with a key
+EVENT_GID = "negsim-events"  # the event lines and label band, for a caller that draws its own
 MAX_LABELLED = 60  # more events than this are drawn as lines only
 AFTER_AGREEMENT = 6  # months shown after the agreement (or the historical outcome)
 EVENT_FONT = 10
@@ -132,6 +133,7 @@ def _event_labels(fig: Figure, ax, events: list[tuple[str, str]]) -> None:
         linestyles=":",
         lw=1.2,
         zorder=1,
+        gid=EVENT_GID,
     )
     if len(events) > MAX_LABELLED:
         ax.set_title(
@@ -174,7 +176,7 @@ def _event_labels(fig: Figure, ax, events: list[tuple[str, str]]) -> None:
     row_data = (top - bottom) * height / axes_px
     for text, row in zip(texts, rows, strict=True):
         text.set_y(TOP_OF_DATA + row * row_data)
-    ax.axhspan(TOP_OF_DATA, top, color="0.97", zorder=0)
+    ax.axhspan(TOP_OF_DATA, top, color="0.97", zorder=0, gid=EVENT_GID)
 
 
 def _place(texts, boxes, right: float) -> list[int]:
