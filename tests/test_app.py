@@ -239,15 +239,17 @@ def test_page_opens_nothing_it_was_not_started_with(monkeypatch, tmp_path):
     monkeypatch.delenv(seminar.FILES_ENV, raising=False)
     monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
     _, rc = render_page()
-    picker = rc.find(v.Select, label="Scenario").widget
     refusals = []
     for sent in [str(outside), str(tmp_path / "nothing.yaml"), "/etc/passwd", str(fifo),
                  "/dev/zero", "../" * 8 + "etc/passwd", "outside"]:  # fmt: skip
+        picker = rc.find(v.Select, label="Scenario").widget  # rebuilt after each refusal
         picker.v_model = sent
         (alert,) = [w.widget.children[0] for w in rc.find(v.Alert)]
         assert "not one of the scenarios this page offers" in alert
         refusals.append(alert.removeprefix(f"cannot open {seminar.shown(sent)}: "))
         assert 'negsim-date">1951-10<' in status_text(rc)  # the 1965 case stays on screen
+        shown = rc.find(v.Select, label="Scenario").widget.v_model
+        assert shown == SCENARIO_NAME, f"the picker shows {shown!r} after a refused pick"
     assert len(set(refusals)) == 1, refusals  # nothing tells which files exist
     assert "SECRET-TITLE" not in status_text(rc)
     with pytest.raises(seminar.ScenarioError, match="not one of the scenarios"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
 import math
 import os
 import threading
@@ -54,6 +55,7 @@ SIDES = ("a", "b")
 US_PRESSURE_MAX = 2.0
 SEED_MAX = 99
 
+_REFUSALS = itertools.count(1)  # numbers the picker's refused picks, to rebuild the picker
 _PYPLOT = threading.Lock()  # pyplot's figure registry is shared by every session's thread
 
 
@@ -514,19 +516,13 @@ def StatusPanel(model: SeminarModel):
 
 
 @solara.component
-def ScenarioCard(
-    names: list[str], model: SeminarModel, on_scenario, error: str | None, refused: int = 0
-):
-    """The picker, and which state is side A and which side B.
-
-    ``refused`` counts refused picks: the picker is built anew after each, so that it shows
-    the scenario still open rather than the refused value the page sent.
-    """
+def ScenarioCard(names: list[str], model: SeminarModel, on_scenario, error: str | None):
+    """The picker, and which state is side A and which side B."""
     spec = model.spec
     with solara.Card("Scenario", margin=0):
         solara.Select(
             label="Scenario", values=names, value=model.scenario_name, on_value=on_scenario
-        ).key(f"picker-{refused}")
+        )
         a, b = spec.state_ids
         solara.HTML(
             tag="div",
@@ -646,11 +642,7 @@ MODES = ("Watch the model", "Compare two runs", "Play a side")
 
 @solara.component
 def ScenarioView(
-    opened: SeminarModel,
-    names: list[str],
-    on_scenario: Callable[[str], None],
-    error: str | None,
-    refused: int = 0,
+    opened: SeminarModel, names: list[str], on_scenario: Callable[[str], None], error: str | None
 ):
     """One scenario's whole page: its layout, Mesa's controls, the levers, curves and status.
 
@@ -666,7 +658,7 @@ def ScenarioView(
     mode = solara.use_reactive(MODES[0])
     with solara.AppLayout(title=f"negsim seminar — {current.spec.title}"):
         with solara.Sidebar():
-            ScenarioCard(names, current, on_scenario, error, refused)
+            ScenarioCard(names, current, on_scenario, error)
             if mode.value != MODES[2]:
                 Controls(model, parameters)
             Levers(params, parameters)
@@ -701,15 +693,17 @@ def Page():
             new = SeminarModel(scenario_name=name)
         except (ScenarioError, OSError, ValueError) as exc:
             error.set(f"cannot open {exc}")
-            refused.set(refused.value + 1)
+            refused.set(next(_REFUSALS))  # a new number each time, whatever this closure saw
             return
         error.set(None)
         opened.set(new)
 
     # Keyed on the scenario, layout included: Solara does not remount what a sidebar holds
-    # when only a component inside the layout changes key.
-    ScenarioView(opened.value, names, choose, error.value, refused.value).key(
-        f"scenario-{opened.value.scenario_name}"
+    # when only a component inside the layout changes key. A refused pick remounts it too,
+    # so that the picker shows the scenario still open, not the value the page sent (the
+    # model, and so the run on screen, is the same object).
+    ScenarioView(opened.value, names, choose, error.value).key(
+        f"scenario-{opened.value.scenario_name}-{refused.value}"
     )
 
 
