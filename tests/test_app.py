@@ -452,3 +452,17 @@ def test_negsim_app_refuses_a_port_in_use_before_saying_it_serves():
     assert result.exit_code == 2, result.output
     assert f"port {port} on 127.0.0.1 is already in use" in result.output
     assert "serving on" not in result.output
+
+
+def test_a_futures_debrief_puts_1965s_shares_beside_the_game_and_claims_no_history():
+    from negsim.app_play import debrief_html, debrief_runs, reference_shares
+    from negsim.roleplay import Move, RolePlayModel
+
+    model = SeminarModel(scenario_name="dprk_japan_future_opening")
+    game = RolePlayModel(model.spec, 0, rng=replication_seed(0, 0))
+    game.play(Move("accept"), "month")
+    played, own = debrief_runs(game)
+    text = debrief_html(game, own, played, reference_shares(game))
+    assert "Your game: agreement" in text
+    assert "this future has no history to compare with" in text
+    assert "1965: ROK" in text and "1965: JPN" in text  # beside 1965's shares
