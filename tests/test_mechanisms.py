@@ -42,6 +42,20 @@ def test_a_deferrable_issue_is_shelved_and_listed_apart():
     assert "border" not in summaries[0]["package"]
 
 
+def test_a_deferrable_issue_is_off_the_table():
+    doc = minimal_doc()
+    doc["issues"]["border"]["kind"] = "historical"  # sovereignty, an audience's issue
+    open_border, _ = simulate(validate(doc), seed=3)
+    doc["issues"]["border"]["deferrable"] = True
+    umbrella, summary = simulate(validate(doc), seed=3)
+    # no one concedes on an issue under the umbrella: both demands stay at their ideals
+    np.testing.assert_allclose(umbrella["demand_A_border"], 0.9)
+    np.testing.assert_allclose(umbrella["demand_B_border"], 0.1)
+    # set aside, it weighs on no audience: less resistance from the first month
+    assert (umbrella["resistance_A"].iloc[:12] < open_border["resistance_A"].iloc[:12]).all()
+    assert summary["agreement"] and summary["shelved"] == ["border"]
+
+
 def test_a_red_line_is_never_passed():
     doc = minimal_doc(pressure=[("2000-01", 1.0), ("2004-12", 3.0)])
     doc["issues"]["money"]["red_line"] = {"A": 0.3}  # A takes at least the 0.3 point

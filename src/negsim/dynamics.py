@@ -148,15 +148,19 @@ def assess(
     shock: ArrayLike,
     c: Constants,
     power_dependence: ArrayLike = 0.0,
+    deferrable: ArrayLike = False,
 ) -> Assessment:
     """Drive, resistance and their balance (willingness) for one month.
 
-    ``gaps`` are the issue gaps as the month opens (after its events).
+    ``gaps`` are the issue gaps as the month opens (after its events). A ``deferrable``
+    issue is off the table (see :func:`concession_targets`): nothing is conceded on it, so
+    it adds nothing to the historical burden.
     """
     drive = drive_to_settle(m, d, c, power_dependence)
     eff = effective_salience(salience, historical, drive, c)
     open_gaps = np.asarray(gaps)[..., None, :] if np.ndim(eff) > np.ndim(gaps) else gaps
-    burden = np.sum(np.where(historical, eff * open_gaps, 0.0), axis=-1)
+    weighs = np.asarray(historical, dtype=bool) & ~np.asarray(deferrable, dtype=bool)
+    burden = np.sum(np.where(weighs, eff * open_gaps, 0.0), axis=-1)
     resistance = domestic_resistance(m, burden, c)
     return Assessment(drive, resistance, drive - resistance + shock, eff)
 
@@ -301,6 +305,7 @@ def concession_targets(
     leader_disposition: ArrayLike,
     red_line: ArrayLike,
     c: Constants,
+    deferrable: ArrayLike = False,
 ) -> Array:
     """Where a state would now settle on each issue: readiness, logroll, reciprocity, limits.
 
@@ -318,6 +323,12 @@ def concession_targets(
     3. Never past the partner's current demand (no one concedes more than is asked), and
        never past the state's red line (``red_line``: the largest share it will ever
        concede on each issue, 1 where it has none).
+    4. Nothing on a ``deferrable`` issue. Where both sides know an issue can be set aside
+       (a sovereignty "umbrella", a dispute sent to arbitration or to another forum), each
+       reserves its position: no one spends concessions on it, it weighs on no audience
+       (it adds nothing to the historical burden, :func:`assess`), and the signing rule
+       shelves it (:func:`signed_at_table`). Its salience still counts in the shares: the
+       state still cares about it, it just is not traded.
 
     With no positive willingness the target is the ideal, so demands drift back home.
     """
@@ -331,6 +342,7 @@ def concession_targets(
         + c.override_margin * np.asarray(override) * eagerness(leader_disposition)
     )
     limit = np.minimum(1.0 - concession_levels(partner_ideal, ideal, partner_demand), red_line)
+    limit = np.where(np.asarray(deferrable, dtype=bool), 0.0, limit)
     effort = reciprocal_effort(
         np.maximum(np.asarray(willingness, dtype=float), 0.0), ratio, weights, allowed, c, limit
     )

@@ -124,6 +124,7 @@ def assess_side(
         shock,
         c,
         _own(state.power_dependence, who, -2),
+        timeline.deferrable,
     )
 
 
@@ -153,6 +154,7 @@ def side_target(
         m.leader_disposition,
         _own(timeline.red_line, who, -2),
         c,
+        timeline.deferrable,
     )
 
 
