@@ -82,6 +82,9 @@ def main() -> None:
     parser.add_argument("--findings-replications", type=int, default=20)
     parser.add_argument("--factors", type=float, nargs="+", default=[0.6, 0.8, 1.25, 1.6])
     parser.add_argument("--only", nargs="+", default=None, help="constants to move")
+    parser.add_argument(
+        "--start", nargs="+", default=[], metavar="NAME=VALUE", help="start from these values"
+    )
     args = parser.parse_args()
     folder = validation_dir()
     keys = load_answer_keys(folder)
@@ -95,6 +98,9 @@ def main() -> None:
         return s
 
     best_c = DEFAULT_CONSTANTS
+    for item in args.start:
+        name, _, value = item.partition("=")
+        best_c = best_c.scaled(name, float(value) / getattr(best_c, name))
     best = run(best_c, "(current)")
     names = args.only or Constants.names()
     for k in range(args.rounds):

@@ -20,27 +20,27 @@ class Constants:
     need_weight: float = 0.5
     us_pressure_weight: float = 1.2
     abandonment_weight: float = 0.3
-    exclusion_weight: float = 0.6
-    disposition_weight: float = 0.6
+    exclusion_weight: float = 0.9375
+    disposition_weight: float = 1.2
     outside_option_weight: float = 0.3
     # Side payments an outside power offers for a deal (aid, debt relief, arms).
-    inducement_weight: float = 0.6
+    inducement_weight: float = 0.48
     # Domestic resistance: audience cost, amplified by the historical burden (weight x open gap).
-    resistance_weight: float = 0.6
+    resistance_weight: float = 0.75
     # How far each unit of a state's drive to settle shrinks its historical issues' weight.
     recede_rate: float = 0.1
     # How fast readiness to concede, 1 - exp(-reach * willingness), saturates.
     reach: float = 3.0
     # How strongly an issue's exchange ratio (partner's weight over one's own) steers effort.
-    exchange_elasticity: float = 0.5
+    exchange_elasticity: float = 0.4
     # How strongly an issue's share of a state's whole concern holds it there.
     hold_exponent: float = 2.0
     # How far a neutral leader's concessions (in value, weighted by its own saliences) may
     # run ahead of the value it has received (the margin is 2 x this x leader_disposition).
-    reciprocity_margin: float = 0.05
+    reciprocity_margin: float = 0.04
     # How far an autonomous leader bent on a deal may go out on a limb: extra margin per unit
     # of the leader override (autonomy x eagerness above neutral).
-    override_margin: float = 1.25
+    override_margin: float = 0.48
     # Share of the distance to its target a state's demand covers in a month of regular rounds.
     adjustment_rate: float = 0.25
     # Rounds of talks a leaders' summit is worth in its month (the pace of talks).
