@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import minimal_doc, validate
+from conftest import minimal_doc, motivations, validate
 
 from negsim import run_batch, simulate
 from negsim.scenario import ScenarioError
@@ -184,3 +184,28 @@ def test_opening_demands_and_an_event_that_moves_an_ideal():
     # B's new position may not pass A's ideal (0): it stops there
     assert model.run_state.ideal[1, 0] == pytest.approx(0.0)
     both_engines(scenario)
+
+
+def test_a_summit_between_willing_leaders_closes_within_its_month():
+    # At a summit the packages are exchanged at once (no month-by-month reciprocity), so
+    # eager leaders free of their audiences close the deal in the summit's month.
+    keen = motivations(leader_disposition=0.9, leader_autonomy=0.8, audience_cost=0.2)
+    doc = minimal_doc(a=keen, b=keen, pressure=[("2000-01", 1.0), ("2004-12", 1.0)])
+    doc["events"] = [{"date": "2000-04", "label": "Summit", "source": "t", "summit": True}]
+    _, at_summit = both_engines(validate(doc))
+    doc["events"][0]["summit"] = False
+    _, in_rounds = both_engines(validate(doc))
+    assert (at_summit.agreement_step == 3).all()  # April 2000, the summit's month
+    assert (in_rounds.agreement_step > 3).all()
+
+
+def test_a_summit_cannot_move_a_side_with_no_will():
+    hostile = motivations(leader_disposition=0.05, leader_autonomy=0.9, economic_need=0.1)
+    doc = minimal_doc(b=hostile, pressure=[("2000-01", 0.0), ("2004-12", 0.0)])
+    doc["events"] = [{"date": "2000-02", "label": "Summit", "source": "t", "summit": True}]
+    series, summary = simulate(validate(doc), seed=0)
+    assert not summary["agreement"]
+    assert (series["willingness_B"] if "willingness_B" in series else series["drive_B"]).iloc[1] < 0
+    # B offers nothing at the summit: its demands stay at its ideals
+    np.testing.assert_allclose(series["demand_B_history"].iloc[:3], 1.0)
+    np.testing.assert_allclose(series["demand_B_money"].iloc[:3], 1.0)

@@ -351,6 +351,60 @@ def concession_targets(
     return ideal + level * (np.asarray(partner_ideal) - ideal)
 
 
+SUMMIT_EXCHANGE_ROUNDS = 12
+"""Rounds of offer and counter-offer a summit's simultaneous exchange runs (it converges fast)."""
+
+
+def simultaneous_offers(
+    ideal: ArrayLike,
+    demand: ArrayLike,
+    willingness: ArrayLike,
+    salience: ArrayLike,
+    override: ArrayLike,
+    leader_disposition: ArrayLike,
+    red_line: ArrayLike,
+    c: Constants,
+    deferrable: ArrayLike = False,
+    pinned: ArrayLike | None = None,
+) -> Array:
+    """What each side offers at a summit, where both commit to a package at once.
+
+    In regular rounds reciprocity is built month by month: each side gives at most a margin
+    more than it has already received (:func:`concession_targets`), so even two willing
+    sides need years to close a wide gap. At a summit the package is exchanged as a whole,
+    so each side's concessions are judged against what the other *offers* there, not against
+    what it had conceded before. Starting from the demands as the summit opens, each side's
+    offer is its target given the other's offer; after :data:`SUMMIT_EXCHANGE_ROUNDS` rounds
+    the offers have met, or settled where a side's readiness (not reciprocity) binds. A side
+    with no willingness offers its ideal, at a summit as in any month. All arrays carry both
+    states on axis -2 (``[*B, 2, I]``; per-state scalars ``[*B, 2]``); ``red_line`` is
+    ``[2, I]``. ``pinned`` (``[*B, 2]`` bool) marks a side whose offer is its demand as
+    given, whatever the other offers: a human delegate's move in the role-play.
+    """
+    ideal = np.asarray(ideal, dtype=float)
+    partner_ideal = np.flip(ideal, axis=-2)
+    salience = np.asarray(salience, dtype=float)
+    given = np.asarray(demand, dtype=float)
+    fixed = np.zeros(given.shape[:-1], bool) if pinned is None else np.asarray(pinned, bool)
+    offers = given
+    for _ in range(SUMMIT_EXCHANGE_ROUNDS):
+        offers = concession_targets(
+            ideal,
+            partner_ideal,
+            np.flip(offers, axis=-2),
+            willingness,
+            salience,
+            np.flip(salience, axis=-2),
+            override,
+            leader_disposition,
+            red_line,
+            c,
+            deferrable,
+        )
+        offers = np.where(fixed[..., None], given, offers)
+    return offers
+
+
 def pace(talks_intensity: ArrayLike, c: Constants) -> Array:
     """Share of the way to target a month's talks cover: ``1 - (1 - rate) ** intensity``.
 

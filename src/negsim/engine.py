@@ -21,7 +21,14 @@ import numpy as np
 from negsim.constants import DEFAULT_CONSTANTS, Constants
 from negsim.dynamics import MOTIVATION_NAMES, set_salience
 from negsim.judgements import scenario_judgements, with_draws
-from negsim.month import ALL, assess_side, close_month, negotiate_side, open_month
+from negsim.month import (
+    ALL,
+    assess_side,
+    close_month,
+    exchange_at_summit,
+    negotiate_side,
+    open_month,
+)
 from negsim.outcome import concession_shares, settlement_points
 from negsim.parameters import check_value, resolve_path
 from negsim.runstate import RunState, initial_state
@@ -174,6 +181,7 @@ def run_batch(
         judged = assess_side(
             state, timeline, opening, ALL, shocks[t] if whole else shocks[t, live], constants
         )
+        exchange_at_summit(state, timeline, opening, judged, constants)
         swapped = type(judged)(*(np.flip(x, axis=1) for x in judged))
         negotiate_side(state, timeline, opening, ALL, judged, swapped, constants)
         closing = close_month(

@@ -8,8 +8,8 @@ from mesa.datacollection import DataCollector
 
 from negsim.agents import StateAgent
 from negsim.constants import DEFAULT_CONSTANTS, Constants
-from negsim.dynamics import DRIVER_NAMES, issue_gaps, settlement_point
-from negsim.month import close_month, open_month
+from negsim.dynamics import DRIVER_NAMES, Assessment, issue_gaps, settlement_point
+from negsim.month import close_month, exchange_at_summit, open_month
 from negsim.runstate import initial_state
 from negsim.scenario import Scenario
 from negsim.timeline import compile_timeline
@@ -103,6 +103,10 @@ class NegotiationModel(Model):
         self.opening = open_month(self.run_state, self.timeline, t, self.constants)
         self.gaps = self.opening.gaps  # as the month opens
         self.agents.shuffle_do("assess")
+        both = Assessment(*(np.stack(x) for x in zip(*(a.assessment for a in self.states))))
+        exchange_at_summit(
+            self.run_state, self.timeline, self.opening, both, self.constants, self.human_move()
+        )
         self.agents.shuffle_do("negotiate")
         willingness = np.array([a.assessment.willingness for a in self.states])
         closing = close_month(
@@ -123,6 +127,10 @@ class NegotiationModel(Model):
         if self.steps >= self.last_step:
             self.running = False
         self.datacollector.collect(self)
+
+    def human_move(self) -> tuple[int, np.ndarray] | None:
+        """A seat a person holds this month and its demand on each issue (none in this model)."""
+        return None
 
     def run(self) -> None:
         """Run month by month until agreement or the last month."""

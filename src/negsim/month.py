@@ -1,8 +1,9 @@
 """One month at the table, written once: both engines run these stages in this order.
 
 A month opens (its events, the drivers, the opening gaps and demands), each state
-*assesses* its situation and *negotiates* (moves its demands toward where it would
-now settle), and the month closes (a package signed, ratified, or not). The Mesa
+*assesses* its situation, at a summit the table settles what each side offers, each
+state *negotiates* (moves its demands toward where it would now settle), and the month
+closes (a package signed, ratified, or not). The Mesa
 agents call :func:`assess_side` and :func:`negotiate_side` for their own row; the
 batch engine calls them for every state and run at once (``who=None``). The
 arithmetic is in :mod:`negsim.dynamics`; a new mechanism is added there and wired
@@ -32,6 +33,7 @@ from negsim.dynamics import (
     ratification_chance,
     settlement_point,
     signed_at_table,
+    simultaneous_offers,
 )
 from negsim.runstate import RunState, apply_event
 from negsim.timeline import Timeline
@@ -49,6 +51,8 @@ class Opening:
     gaps: np.ndarray  # [*B, I]
     demand: np.ndarray  # [*B, S, I], a copy: moves this month do not change it
     rate: np.ndarray  # [*B, S]: the share of the way to target this month's talks cover
+    summit: bool = False  # a leaders' summit this month: packages are exchanged at once
+    offers: np.ndarray | None = None  # [*B, S, I]: what each side puts on the table, if a summit
 
 
 @dataclass
@@ -98,7 +102,8 @@ def open_month(
     intensity = levels.talks_intensity
     if timeline.summit[step]:
         intensity = np.maximum(intensity, c.summit_intensity)
-    return Opening(step, levels, gaps, state.demand.copy(), pace(intensity, c))
+    summit = bool(timeline.summit[step])
+    return Opening(step, levels, gaps, state.demand.copy(), pace(intensity, c), summit)
 
 
 def assess_side(
@@ -128,6 +133,46 @@ def assess_side(
     )
 
 
+def exchange_at_summit(
+    state: RunState,
+    timeline: Timeline,
+    opening: Opening,
+    judged: Assessment,
+    c: Constants,
+    human: tuple[int, np.ndarray] | None = None,
+) -> None:
+    """At a summit, settle what each side offers before either moves (:func:`simultaneous_offers`).
+
+    ``judged`` holds both states' assessments (``[*B, S]``, saliences ``[*B, S, I]``). The
+    table, not one side, runs this stage: the Mesa model calls it between its agents'
+    assessments and their moves, the batch engine for every run at once. In other months
+    it does nothing and each side reads the other's demands as the month opened. ``human``
+    (a seat and its demand on each issue) is a student's move in the role-play: that side
+    offers exactly it, and the model's side answers it.
+    """
+    if not opening.summit:
+        return
+    m = state.motivations_of()
+    demand, pinned = opening.demand, None
+    if human is not None:
+        seat, move = human
+        demand = demand.copy()
+        demand[..., seat, :] = move
+        pinned = np.arange(demand.shape[-2]) == seat
+    opening.offers = simultaneous_offers(
+        state.ideal,
+        demand,
+        judged.willingness,
+        judged.effective_salience,
+        leader_override(m),
+        m.leader_disposition,
+        timeline.red_line,
+        c,
+        timeline.deferrable,
+        pinned,
+    )
+
+
 def side_target(
     state: RunState,
     timeline: Timeline,
@@ -139,14 +184,18 @@ def side_target(
 ) -> np.ndarray:
     """Where a state would now settle on each issue: its own rules' target this month.
 
-    For a human delegate in the role-play it is also what the domestic audience tolerates:
-    the furthest the state's own drive, resistance, reciprocity and red lines would go.
+    Targets read the demands as the month opened (at a summit, what the partner offers
+    there: :func:`exchange_at_summit`), so the order in which the two states move does not
+    matter. For a human delegate in the role-play it is also what the domestic audience
+    tolerates: the furthest the state's own drive, resistance, reciprocity and red lines
+    would go.
     """
     m = state.motivations_of(slice(None) if who is None else who)
+    on_table = opening.demand if opening.offers is None else opening.offers
     return concession_targets(
         _own(state.ideal, who, -2),
         _partner(state.ideal, who, -2),
-        _partner(opening.demand, who, -2),
+        _partner(on_table, who, -2),
         own.willingness,
         own.effective_salience,
         partner.effective_salience,

@@ -169,6 +169,12 @@ class RolePlayModel(NegotiationModel):
             return ideal + np.asarray(self.move.levels) * (other - ideal)
         return demand[s].copy()  # hold, or walked out
 
+    def human_move(self) -> tuple[int, np.ndarray] | None:
+        """The student's demand this month, once the seat is theirs (a summit answers it)."""
+        if self.move.kind == MODEL_MOVE:
+            return None
+        return self.seat, self.standing_demand()
+
     def step(self) -> None:
         """One month with the student's move; logged; a walk-out lasts the month only."""
         if not self.running:
