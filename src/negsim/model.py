@@ -103,7 +103,9 @@ class NegotiationModel(Model):
         self.opening = open_month(self.run_state, self.timeline, t, self.constants)
         self.gaps = self.opening.gaps  # as the month opens
         self.agents.shuffle_do("assess")
-        both = Assessment(*(np.stack(x) for x in zip(*(a.assessment for a in self.states))))
+        both = Assessment(
+            *(np.stack(x) for x in zip(*(a.assessment for a in self.states), strict=True))
+        )
         exchange_at_summit(
             self.run_state, self.timeline, self.opening, both, self.constants, self.human_move()
         )
