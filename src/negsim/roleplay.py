@@ -20,9 +20,15 @@ import numpy as np
 
 from negsim.agents import StateAgent
 from negsim.constants import DEFAULT_CONSTANTS, Constants
-from negsim.dynamics import MOTIVATION_NAMES, concession_levels
+from negsim.dynamics import MOTIVATION_NAMES, Assessment, concession_levels
 from negsim.model import NegotiationModel
-from negsim.month import assess_side, negotiate_side, open_month, side_target
+from negsim.month import (
+    assess_side,
+    exchange_at_summit,
+    negotiate_side,
+    open_month,
+    side_target,
+)
 from negsim.outcome import issue_value, summarize
 from negsim.scenario import Event, Scenario
 
@@ -261,6 +267,8 @@ class RolePlayModel(NegotiationModel):
             )
             for k in (0, 1)
         ]
+        both = Assessment(*(np.stack(x) for x in zip(*views, strict=True)))
+        exchange_at_summit(state, self.timeline, opening, both, self.constants)
         target = side_target(
             state, self.timeline, opening, s, views[s], views[1 - s], self.constants
         )
