@@ -103,12 +103,13 @@ class NegotiationModel(Model):
         self.opening = open_month(self.run_state, self.timeline, t, self.constants)
         self.gaps = self.opening.gaps  # as the month opens
         self.agents.shuffle_do("assess")
-        both = Assessment(
-            *(np.stack(x) for x in zip(*(a.assessment for a in self.states), strict=True))
-        )
-        exchange_at_summit(
-            self.run_state, self.timeline, self.opening, both, self.constants, self.human_move()
-        )
+        if self.opening.summit:  # the table settles both offers before either side moves
+            both = Assessment(
+                *(np.stack(x) for x in zip(*(a.assessment for a in self.states), strict=True))
+            )
+            exchange_at_summit(
+                self.run_state, self.timeline, self.opening, both, self.constants, self.human_move()
+            )
         self.agents.shuffle_do("negotiate")
         willingness = np.array([a.assessment.willingness for a in self.states])
         closing = close_month(
