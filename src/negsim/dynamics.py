@@ -9,11 +9,13 @@ equations are written out in ``docs/model.md``.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from negsim.compiled import elementwise_rule, row_rule, rule
 from negsim.constants import Constants
 
 Array = NDArray[np.float64]
@@ -165,14 +167,36 @@ def assess(
     return Assessment(drive, resistance, drive - resistance + shock, eff)
 
 
+@rule
+def readiness_of(willingness: float, reach: float) -> float:
+    """How far a state is ready to go on one issue, 0 to 1: ``1 - exp(-reach * max(w, 0))``."""
+    return -math.expm1(-reach * max(willingness, 0.0))
+
+
+@elementwise_rule("float64(float64, float64)")
+def _readiness(willingness: float, reach: float) -> float:
+    return readiness_of(willingness, reach)
+
+
 def readiness(willingness: ArrayLike, c: Constants) -> Array:
     """How far a state is ready to go, 0 (not at all) to 1 (all the way): 1 - exp(-k w+)."""
-    return -np.expm1(-c.reach * np.maximum(np.asarray(willingness, dtype=float), 0.0))
+    return _readiness(np.asarray(willingness, dtype=float), c.reach)
+
+
+@rule
+def eagerness_of(leader_disposition: float) -> float:
+    """A leader's eagerness for a deal above neutral: 0 at disposition 0.5 or below, 1 at 1."""
+    return min(max(2.0 * leader_disposition - 1.0, 0.0), 1.0)
+
+
+@elementwise_rule("float64(float64)")
+def _eagerness(leader_disposition: float) -> float:
+    return eagerness_of(leader_disposition)
 
 
 def eagerness(leader_disposition: ArrayLike) -> Array:
     """A leader's eagerness for a deal above neutral: 0 at disposition 0.5 or below, 1 at 1."""
-    return np.clip(2.0 * np.asarray(leader_disposition) - 1.0, 0.0, 1.0)
+    return _eagerness(np.asarray(leader_disposition, dtype=float))
 
 
 def leader_override(m: Motivations) -> Array:
@@ -192,8 +216,50 @@ def _shares(weights: ArrayLike) -> Array:
     return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
 
 
+@rule
+def _share_of(weight: float, total: float) -> float:
+    """One issue's weight as a share of the total (0 where there is no weight at all)."""
+    return weight / total if total > 0.0 else 0.0
+
+
 MAX_LEVERAGE = 20.0
 """Cap on an issue's exchange ratio (a side that gives an issue no weight yields it at once)."""
+
+
+@rule
+def exchange_ratio_of(own_share: float, partner_share: float, override: float) -> float:
+    """One issue's exchange ratio from the two sides' shares (see :func:`issue_exchange_ratio`)."""
+    if own_share > 0.0:
+        ratio = min(partner_share / own_share, MAX_LEVERAGE)
+    elif partner_share == 0.0:
+        ratio = 1.0
+    else:
+        ratio = MAX_LEVERAGE
+    if ratio < 1.0:
+        ratio = ratio + (1.0 - ratio) * override
+    return ratio
+
+
+@rule
+def hold_of(own_share: float, override: float) -> float:
+    """How freely a state moves on one issue whatever its partner (see :func:`issue_hold`)."""
+    return 1.0 - own_share * (1.0 - override)
+
+
+@row_rule("void(f8[:], f8[:], f8, f8[:])", "(i),(i),()->(i)")
+def _exchange_ratios(own: Array, partner: Array, override: float, out: Array) -> None:
+    own_total, partner_total = own.sum(), partner.sum()
+    for i in range(own.shape[0]):
+        out[i] = exchange_ratio_of(
+            _share_of(own[i], own_total), _share_of(partner[i], partner_total), override
+        )
+
+
+@row_rule("void(f8[:], f8, f8[:])", "(i),()->(i)")
+def _holds(own: Array, override: float, out: Array) -> None:
+    own_total = own.sum()
+    for i in range(own.shape[0]):
+        out[i] = hold_of(_share_of(own[i], own_total), override)
 
 
 def issue_exchange_ratio(
@@ -208,11 +274,7 @@ def issue_exchange_ratio(
     ``override`` lifts a ratio below 1 toward 1: he can set aside even what his state
     cares about most.
     """
-    own, partner = _shares(own_salience), _shares(partner_salience)
-    ratio = np.divide(partner, own, out=np.full_like(own, MAX_LEVERAGE), where=own > 0)
-    ratio = np.where((own == 0) & (partner == 0), 1.0, np.minimum(ratio, MAX_LEVERAGE))
-    override = np.asarray(override, dtype=float)[..., None]
-    return np.where(ratio < 1.0, ratio + (1.0 - ratio) * override, ratio)
+    return _exchange_ratios(_floats(own_salience), _floats(partner_salience), _floats(override))
 
 
 def issue_hold(own_salience: ArrayLike, override: ArrayLike) -> Array:
@@ -222,8 +284,20 @@ def issue_hold(own_salience: ArrayLike, override: ArrayLike) -> Array:
     a partner who cares as much (a mutually salient issue is a hard one); a personalist
     leader's override loosens that hold.
     """
-    override = np.asarray(override, dtype=float)[..., None]
-    return 1.0 - _shares(own_salience) * (1.0 - override)
+    return _holds(_floats(own_salience), _floats(override))
+
+
+@rule
+def concession_level_of(ideal: float, partner_ideal: float, demand: float) -> float:
+    """How far along one issue's axis a demand stands from the state's ideal (0..1)."""
+    span = partner_ideal - ideal
+    share = (demand - ideal) / span if span != 0.0 else 1.0
+    return min(max(share, 0.0), 1.0)
+
+
+@elementwise_rule("float64(float64, float64, float64)")
+def _concession_levels(ideal: float, partner_ideal: float, demand: float) -> float:
+    return concession_level_of(ideal, partner_ideal, demand)
 
 
 def concession_levels(ideal: ArrayLike, partner_ideal: ArrayLike, demand: ArrayLike) -> Array:
@@ -231,21 +305,69 @@ def concession_levels(ideal: ArrayLike, partner_ideal: ArrayLike, demand: ArrayL
 
     Where an event has moved the two ideals together, the issue counts as wholly conceded.
     """
-    span = np.asarray(partner_ideal, dtype=float) - np.asarray(ideal, dtype=float)
-    moved = np.asarray(demand, dtype=float) - np.asarray(ideal, dtype=float)
-    share = np.divide(moved, span, out=np.ones(np.broadcast(moved, span).shape), where=span != 0)
-    return np.clip(share, 0.0, 1.0)
+    return _concession_levels(_floats(ideal), _floats(partner_ideal), _floats(demand))
 
 
-RECIPROCITY_STEPS = 30
-"""Bisection steps that find the effort a reciprocity cap allows (precision 2**-30 of it)."""
+RECIPROCITY_STEPS = 60
+"""Most Newton steps that find the effort a reciprocity cap allows (it converges in a few)."""
+
+
+@rule
+def _value_and_slope(
+    effort: float, ratio: Array, weights: Array, limit: Array, reach: float
+) -> tuple[float, float]:
+    """What an effort concedes, ``sum_i w_i min(readiness(effort r_i), limit_i)``, and its slope."""
+    value, slope = 0.0, 0.0
+    for i in range(ratio.shape[0]):
+        level = readiness_of(effort * ratio[i], reach)
+        if level < limit[i]:
+            value += weights[i] * level
+            slope += weights[i] * reach * ratio[i] * (1.0 - level)
+        else:
+            value += weights[i] * limit[i]
+    return value, slope
+
+
+@rule
+def effort_of(
+    willingness: float, ratio: Array, weights: Array, allowed: float, reach: float, limit: Array
+) -> float:
+    """The largest effort, at most ``willingness``, whose concessions stay within ``allowed``."""
+    if _value_and_slope(willingness, ratio, weights, limit, reach)[0] <= allowed:
+        return willingness
+    # The value is concave and rising in the effort, so Newton's steps from zero approach the
+    # effort that gives exactly ``allowed`` from below, never passing it.
+    effort = 0.0
+    for _ in range(RECIPROCITY_STEPS):
+        value, slope = _value_and_slope(effort, ratio, weights, limit, reach)
+        short = allowed - value
+        if short <= 0.0 or slope <= 0.0:
+            break
+        step = short / slope
+        effort += step
+        if step <= 1e-15 * effort:
+            break
+    return min(effort, willingness)
+
+
+@row_rule("void(f8, f8[:], f8[:], f8, f8, f8[:], f8[:])", "(),(i),(i),(),(),(i)->()")
+def _efforts(
+    willingness: float,
+    ratio: Array,
+    weights: Array,
+    allowed: float,
+    reach: float,
+    limit: Array,
+    out: Array,
+) -> None:
+    out[0] = effort_of(willingness, ratio, weights, allowed, reach, limit)
 
 
 def reciprocal_effort(
-    willingness: Array,
-    ratio: Array,
-    weights: Array,
-    allowed: Array,
+    willingness: ArrayLike,
+    ratio: ArrayLike,
+    weights: ArrayLike,
+    allowed: ArrayLike,
     c: Constants,
     limit: ArrayLike = 1.0,
 ) -> Array:
@@ -253,45 +375,64 @@ def reciprocal_effort(
 
     The value given is ``sum_i w_i min(1 - exp(-reach * effort * ratio_i), limit_i)``
     (``limit``: what is asked and the red line), which rises with the effort; where the
-    full willingness would give more than the cap allows, a fixed bisection finds the
-    effort that gives exactly the cap. Cutting the effort cuts most where the ratio is
-    low, so a capped state still yields what is cheap to it and holds what it values (a
-    budget spent cheapest first).
+    full willingness would give more than the cap allows, Newton's method finds the effort
+    that gives exactly the cap (to machine precision). Cutting the effort cuts most where
+    the ratio is low, so a capped state still yields what is cheap to it and holds what it
+    values (a budget spent cheapest first).
     """
+    ratio = _floats(ratio)
+    limit = np.broadcast_to(_floats(limit), np.broadcast_shapes(np.shape(limit), ratio.shape[-1:]))
+    return _efforts(_floats(willingness), ratio, _floats(weights), _floats(allowed), c.reach, limit)
 
-    def value(effort: Array) -> Array:
-        level = np.minimum(readiness(effort[..., None] * ratio, c), limit)
-        return np.sum(weights * level, axis=-1)
 
-    capped = value(willingness) > allowed
-    if not np.any(capped):
-        return willingness
-    if np.ndim(capped) and not np.all(capped):
-        # Bisect the capped rows only (the batch engine's many runs): every row's numbers
-        # are its own, so the result is the same, bit for bit, at a fraction of the cost.
-        shape = np.shape(ratio)
-        rows = np.flatnonzero(capped)
-
-        def pick(x: ArrayLike, like: tuple[int, ...]) -> Array:
-            return np.broadcast_to(x, like).reshape(-1, *like[len(capped.shape) :])[rows]
-
-        effort = willingness.copy()
-        effort.reshape(-1)[rows] = reciprocal_effort(
-            pick(willingness, capped.shape),
-            pick(ratio, shape),
-            pick(weights, shape),
-            pick(allowed, capped.shape),
-            c,
-            pick(limit, shape),
+@row_rule(
+    "void(f8[:], f8[:], f8[:], f8, f8[:], f8[:], f8, f8, f8[:], b1[:], f8[:], f8[:])",
+    "(i),(i),(i),(),(i),(i),(),(),(i),(i),(k)->(i)",
+)
+def _targets(
+    ideal: Array,
+    partner_ideal: Array,
+    partner_demand: Array,
+    willingness: float,
+    own_salience: Array,
+    partner_salience: Array,
+    override: float,
+    leader_disposition: float,
+    red_line: Array,
+    deferrable: Array,
+    k: Array,
+    out: Array,
+) -> None:
+    n = ideal.shape[0]
+    if willingness <= 0.0:  # no effort: every issue's level is 0, the target is the ideal
+        for i in range(n):
+            out[i] = ideal[i]
+        return
+    reach, elasticity, hold_exponent, reciprocity, override_margin = k[0], k[1], k[2], k[3], k[4]
+    own_total, partner_total = own_salience.sum(), partner_salience.sum()
+    ratio, weights, limit = np.empty(n), np.empty(n), np.empty(n)
+    received = 0.0
+    for i in range(n):
+        own, partner = (
+            _share_of(own_salience[i], own_total),
+            _share_of(partner_salience[i], partner_total),
         )
-        return effort
-    low, high = np.zeros_like(willingness), willingness.copy()
-    for _ in range(RECIPROCITY_STEPS):
-        middle = 0.5 * (low + high)
-        over = value(middle) > allowed
-        high = np.where(over, middle, high)
-        low = np.where(over, low, middle)
-    return np.where(capped, low, willingness)
+        ratio[i] = exchange_ratio_of(own, partner, override) ** elasticity * (
+            hold_of(own, override) ** hold_exponent
+        )
+        weights[i] = own
+        got = concession_level_of(partner_ideal[i], ideal[i], partner_demand[i])
+        received += own * got
+        limit[i] = 0.0 if deferrable[i] else min(1.0 - got, red_line[i])
+    allowed = (
+        received
+        + reciprocity * 2.0 * leader_disposition
+        + override_margin * override * eagerness_of(leader_disposition)
+    )
+    effort = effort_of(willingness, ratio, weights, allowed, reach, limit)
+    for i in range(n):
+        level = min(readiness_of(effort * ratio[i], reach), limit[i])
+        out[i] = ideal[i] + level * (partner_ideal[i] - ideal[i])
 
 
 def concession_targets(
@@ -311,8 +452,9 @@ def concession_targets(
 
     1. On each issue it would concede ``1 - exp(-reach * willingness * ratio)`` of the way
        from its ideal to its partner's, where ``ratio`` is the issue's exchange ratio
-       (:func:`issue_exchange_ratio`): an issue the partner values more is given up fast, one
-       the state values more is held.
+       (:func:`issue_exchange_ratio`) raised to ``exchange_elasticity``, times its hold
+       (:func:`issue_hold`) raised to ``hold_exponent``: an issue the partner values more
+       is given up fast, one the state values more is held.
     2. Reciprocity in value: what it gives, weighted by its own saliences, runs at most a
        margin ahead of what it has received (its partner's concessions, weighted by the
        same saliences). No one bargains against itself, and a partner's gesture on what a
@@ -330,25 +472,32 @@ def concession_targets(
        shelves it (:func:`signed_at_table`). Its salience still counts in the shares: the
        state still cares about it, it just is not traded.
 
-    With no positive willingness the target is the ideal, so demands drift back home.
+    With no positive willingness the target is the ideal, so demands drift back home. The
+    arithmetic is one compiled pass over each state's issues (:mod:`negsim.compiled`), the
+    same for one Mesa agent and for every run of the batch engine.
     """
-    ratio = issue_exchange_ratio(own_salience, partner_salience, override) ** c.exchange_elasticity
-    ratio = ratio * issue_hold(own_salience, override) ** c.hold_exponent
-    weights = _shares(own_salience)
-    received = np.sum(weights * concession_levels(partner_ideal, ideal, partner_demand), axis=-1)
-    allowed = (
-        received
-        + c.reciprocity_margin * 2.0 * np.asarray(leader_disposition)
-        + c.override_margin * np.asarray(override) * eagerness(leader_disposition)
+    ideal = _floats(ideal)
+    shape = ideal.shape[-1:]
+    return _targets(
+        ideal,
+        _floats(partner_ideal),
+        _floats(partner_demand),
+        _floats(willingness),
+        _floats(own_salience),
+        _floats(partner_salience),
+        _floats(override),
+        _floats(leader_disposition),
+        np.broadcast_to(_floats(red_line), np.broadcast_shapes(np.shape(red_line), shape)),
+        np.broadcast_to(
+            np.asarray(deferrable, dtype=bool), np.broadcast_shapes(np.shape(deferrable), shape)
+        ),
+        c.concession_constants,
     )
-    limit = np.minimum(1.0 - concession_levels(partner_ideal, ideal, partner_demand), red_line)
-    limit = np.where(np.asarray(deferrable, dtype=bool), 0.0, limit)
-    effort = reciprocal_effort(
-        np.maximum(np.asarray(willingness, dtype=float), 0.0), ratio, weights, allowed, c, limit
-    )
-    level = np.minimum(readiness(effort[..., None] * ratio, c), limit)
-    ideal = np.asarray(ideal, dtype=float)
-    return ideal + level * (np.asarray(partner_ideal) - ideal)
+
+
+def _floats(x: ArrayLike) -> Array:
+    """A float64 array (the compiled rules take no other type)."""
+    return np.asarray(x, dtype=np.float64)
 
 
 SUMMIT_EXCHANGE_ROUNDS = 12
