@@ -9,6 +9,7 @@ equations are written out in ``docs/model.md``.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -71,6 +72,84 @@ class Assessment(NamedTuple):
     effective_salience: Array
 
 
+RULE_CONSTANTS: tuple[str, ...] = (
+    "need_weight",
+    "us_pressure_weight",
+    "abandonment_weight",
+    "exclusion_weight",
+    "disposition_weight",
+    "outside_option_weight",
+    "inducement_weight",
+    "resistance_weight",
+    "recede_rate",
+    "reach",
+    "exchange_elasticity",
+    "hold_exponent",
+    "reciprocity_margin",
+    "override_margin",
+    "agreement_tolerance",
+)
+"""The constants the compiled rules read, in the order of :func:`rule_constants`' array."""
+
+# Positions in that array and in a state's motivations and drivers, fixed when the rules are
+# compiled (kept in this file, so a change here also renews the compiled cache).
+(
+    K_NEED,
+    K_US_PRESSURE,
+    K_ABANDONMENT,
+    K_EXCLUSION,
+    K_DISPOSITION,
+    K_OUTSIDE_OPTION,
+    K_INDUCEMENT,
+    K_RESISTANCE,
+    K_RECEDE,
+    K_REACH,
+    K_ELASTICITY,
+    K_HOLD,
+    K_RECIPROCITY,
+    K_OVERRIDE_MARGIN,
+    K_TOLERANCE,
+) = range(len(RULE_CONSTANTS))
+(
+    M_ECONOMIC_NEED,
+    M_REGIME_SECURITY,
+    M_AUDIENCE_COST,
+    M_AUTONOMY,
+    M_DISPOSITION,
+    M_OUTSIDE_OPTIONS,
+    M_US_DEPENDENCE,
+    M_ABANDONMENT,
+    M_EXCLUSION,
+) = range(len(MOTIVATION_NAMES))
+(
+    D_US_PRESSURE,
+    D_US_RETRENCHMENT,
+    D_DETENTE,
+    D_WAVE,
+    D_US_INDUCEMENT,
+    D_TALKS_INTENSITY,
+) = range(len(DRIVER_NAMES))
+
+
+@functools.cache
+def rule_constants(c: Constants) -> Array:
+    """The constants as the compiled rules read them (one array per set of constants)."""
+    return np.array([getattr(c, name) for name in RULE_CONSTANTS], dtype=np.float64)
+
+
+@rule
+def effective_weight_of(salience: float, historical: bool, drive: float, recede: float) -> float:
+    """One issue's salience after the drive to settle (see :func:`effective_salience`)."""
+    if not historical:
+        return salience
+    return salience * min(max(1.0 - recede * max(drive, 0.0), 0.0), 1.0)
+
+
+@elementwise_rule("float64(float64, boolean, float64, float64)")
+def _effective_weights(salience: float, historical: bool, drive: float, recede: float) -> float:
+    return effective_weight_of(salience, historical, drive, recede)
+
+
 def effective_salience(
     salience: ArrayLike, historical: ArrayLike, drive: ArrayLike, c: Constants
 ) -> Array:
@@ -83,10 +162,20 @@ def effective_salience(
     freed weight is not handed to other issues, so the drive never makes a state cling
     harder to anything.
     """
-    push = np.maximum(np.asarray(drive, dtype=float), 0.0)
-    damping = np.clip(1.0 - c.recede_rate * push, 0.0, 1.0)
-    salience = np.asarray(salience, dtype=float)
-    return np.where(historical, salience * damping[..., None], salience)
+    historical = np.asarray(historical, dtype=bool)
+    drive = _floats(drive)[..., None]
+    return _effective_weights(_floats(salience), historical, drive, c.recede_rate)
+
+
+@rule
+def leader_weight_of(leader_autonomy: float) -> float:
+    """How much the leader's own disposition counts (see :func:`leader_weight`)."""
+    return 0.5 + leader_autonomy
+
+
+@elementwise_rule("float64(float64)")
+def _leader_weights(leader_autonomy: float) -> float:
+    return leader_weight_of(leader_autonomy)
 
 
 def leader_weight(m: Motivations) -> Array:
@@ -96,7 +185,130 @@ def leader_weight(m: Motivations) -> Array:
     disposition decides, for or against, and the less his audience does. 1 at autonomy
     0.5 (the neutral reference), 1.5 for an autocrat, 0.5 for a leader with no room.
     """
-    return 0.5 + np.asarray(m.leader_autonomy, dtype=float)
+    return _leader_weights(_floats(m.leader_autonomy))
+
+
+@rule
+def drive_of(
+    m: Array, level: Array, pressure: Array, inducement: Array, dependence: Array, k: Array
+) -> float:
+    """One state's drive to settle (see :func:`drive_to_settle`), ``m`` and ``level`` in order."""
+    need = 0.5 * (m[M_ECONOMIC_NEED] + m[M_REGIME_SECURITY])
+    exclusion = max(level[D_DETENTE], level[D_WAVE])
+    powers, offered = 0.0, 0.0
+    for q in range(pressure.shape[0]):
+        powers += dependence[q] * pressure[q]
+        offered += inducement[q]
+    leader = leader_weight_of(m[M_AUTONOMY]) * (m[M_DISPOSITION] - 0.5)
+    return (
+        k[K_NEED] * need
+        + k[K_US_PRESSURE] * (m[M_US_DEPENDENCE] * level[D_US_PRESSURE] + powers)
+        + k[K_ABANDONMENT] * m[M_ABANDONMENT] * level[D_US_RETRENCHMENT]
+        + k[K_EXCLUSION] * m[M_EXCLUSION] * exclusion
+        + k[K_INDUCEMENT] * (level[D_US_INDUCEMENT] + offered)
+        + k[K_DISPOSITION] * leader
+        - k[K_OUTSIDE_OPTION] * m[M_OUTSIDE_OPTIONS]
+    )
+
+
+@rule
+def resistance_of(m: Array, burden: float, k: Array) -> float:
+    """One state's domestic resistance (see :func:`domestic_resistance`)."""
+    return k[K_RESISTANCE] * m[M_AUDIENCE_COST] * (1.0 - m[M_AUTONOMY]) * (1.0 + burden)
+
+
+@rule
+def assess_of(
+    m: Array,
+    level: Array,
+    pressure: Array,
+    inducement: Array,
+    dependence: Array,
+    salience: Array,
+    historical: Array,
+    gaps: Array,
+    shock: float,
+    deferrable: Array,
+    k: Array,
+    effective: Array,
+) -> tuple[float, float, float]:
+    """One state's drive, resistance and willingness (see :func:`assess`); fills ``effective``."""
+    drive = drive_of(m, level, pressure, inducement, dependence, k)
+    burden = 0.0
+    for i in range(salience.shape[0]):
+        effective[i] = effective_weight_of(salience[i], historical[i], drive, k[K_RECEDE])
+        if historical[i] and not deferrable[i]:
+            burden += effective[i] * gaps[i]
+    resistance = resistance_of(m, burden, k)
+    return drive, resistance, drive - resistance + shock
+
+
+@row_rule("void(f8[:], f8[:], f8[:], f8[:], f8[:], f8[:], f8[:])", "(m),(d),(q),(q),(q),(k)->()")
+def _drives(
+    m: Array,
+    level: Array,
+    pressure: Array,
+    inducement: Array,
+    dependence: Array,
+    k: Array,
+    out: Array,
+) -> None:
+    out[0] = drive_of(m, level, pressure, inducement, dependence, k)
+
+
+@row_rule("void(f8[:], f8, f8[:], f8[:])", "(m),(),(k)->()")
+def _resistances(m: Array, burden: float, k: Array, out: Array) -> None:
+    out[0] = resistance_of(m, burden, k)
+
+
+@row_rule(
+    "void(f8[:], f8[:], f8[:], f8[:], f8[:], f8[:], b1[:], f8[:], f8, b1[:], f8[:],"
+    " f8[:], f8[:], f8[:], f8[:])",
+    "(m),(d),(q),(q),(q),(i),(i),(i),(),(i),(k)->(),(),(),(i)",
+)
+def _assessments(
+    m: Array,
+    level: Array,
+    pressure: Array,
+    inducement: Array,
+    dependence: Array,
+    salience: Array,
+    historical: Array,
+    gaps: Array,
+    shock: float,
+    deferrable: Array,
+    k: Array,
+    drive: Array,
+    resistance: Array,
+    willingness: Array,
+    effective: Array,
+) -> None:
+    drive[0], resistance[0], willingness[0] = assess_of(
+        m,
+        level,
+        pressure,
+        inducement,
+        dependence,
+        salience,
+        historical,
+        gaps,
+        shock,
+        deferrable,
+        k,
+        effective,
+    )
+
+
+def _motivation_rows(m: Motivations) -> Array:
+    """A state's (or states') motivations as rows in file order, ``[..., 9]``."""
+    return np.stack(np.broadcast_arrays(*(_floats(x) for x in m)), axis=-1)
+
+
+def _driver_rows(d: DriverLevels, dependence: ArrayLike) -> tuple[Array, Array, Array, Array]:
+    """Drivers as the compiled rules read them: levels ``[..., 6]`` and powers ``[..., Q]``."""
+    levels = np.stack(np.broadcast_arrays(*(_floats(x) for x in d[:6])), axis=-1)
+    powers = [np.atleast_1d(_floats(x)) for x in (d.power_pressure, d.power_inducement, dependence)]
+    return (levels, *np.broadcast_arrays(*powers))
 
 
 def drive_to_settle(
@@ -110,19 +322,7 @@ def drive_to_settle(
     disposition is centred on 0.5, weighted by the leader's autonomy: a hostile autocrat
     subtracts a lot, an eager one adds a lot.
     """
-    need = 0.5 * (np.asarray(m.economic_need) + np.asarray(m.regime_security_need))
-    exclusion = np.maximum(d.detente, d.normalization_wave)
-    powers = np.sum(np.asarray(power_dependence) * np.asarray(d.power_pressure), axis=-1)
-    inducement = np.asarray(d.us_inducement) + np.sum(np.asarray(d.power_inducement), axis=-1)
-    return (
-        c.need_weight * need
-        + c.us_pressure_weight * (np.asarray(m.us_dependence) * d.us_pressure + powers)
-        + c.abandonment_weight * np.asarray(m.abandonment_fear) * d.us_retrenchment
-        + c.exclusion_weight * np.asarray(m.fear_of_exclusion) * exclusion
-        + c.inducement_weight * inducement
-        + c.disposition_weight * leader_weight(m) * (np.asarray(m.leader_disposition) - 0.5)
-        - c.outside_option_weight * np.asarray(m.outside_options)
-    )
+    return _drives(_motivation_rows(m), *_driver_rows(d, power_dependence), rule_constants(c))
 
 
 def domestic_resistance(m: Motivations, historical_burden: ArrayLike, c: Constants) -> Array:
@@ -133,12 +333,7 @@ def domestic_resistance(m: Motivations, historical_burden: ArrayLike, c: Constan
     left open are what a domestic audience punishes a leader for yielding on, and a
     partner's gesture on them (an apology, an admission) relieves it.
     """
-    return (
-        c.resistance_weight
-        * np.asarray(m.audience_cost)
-        * (1.0 - np.asarray(m.leader_autonomy))
-        * (1.0 + np.asarray(historical_burden))
-    )
+    return _resistances(_motivation_rows(m), _floats(historical_burden), rule_constants(c))
 
 
 def assess(
@@ -154,17 +349,23 @@ def assess(
 ) -> Assessment:
     """Drive, resistance and their balance (willingness) for one month.
 
-    ``gaps`` are the issue gaps as the month opens (after its events). A ``deferrable``
-    issue is off the table (see :func:`concession_targets`): nothing is conceded on it, so
-    it adds nothing to the historical burden.
+    ``gaps`` are the issue gaps as the month opens (after its events), the same for both
+    states: ``[*B, I]`` against saliences ``[*B, S, I]``. A ``deferrable`` issue is off the
+    table (see :func:`concession_targets`): nothing is conceded on it, so it adds nothing
+    to the historical burden.
     """
-    drive = drive_to_settle(m, d, c, power_dependence)
-    eff = effective_salience(salience, historical, drive, c)
-    open_gaps = np.asarray(gaps)[..., None, :] if np.ndim(eff) > np.ndim(gaps) else gaps
-    weighs = np.asarray(historical, dtype=bool) & ~np.asarray(deferrable, dtype=bool)
-    burden = np.sum(np.where(weighs, eff * open_gaps, 0.0), axis=-1)
-    resistance = domestic_resistance(m, burden, c)
-    return Assessment(drive, resistance, drive - resistance + shock, eff)
+    salience = _floats(salience)
+    gaps = _floats(gaps)
+    if salience.ndim > gaps.ndim:
+        gaps = gaps[..., None, :]
+    issues = salience.shape[-1:]
+    historical = np.broadcast_to(np.asarray(historical, dtype=bool), issues)
+    deferrable = np.broadcast_to(np.asarray(deferrable, dtype=bool), issues)
+    rows = (_motivation_rows(m), *_driver_rows(d, power_dependence))
+    drive, resistance, willingness, effective = _assessments(
+        *rows, salience, historical, gaps, _floats(shock), deferrable, rule_constants(c)
+    )
+    return Assessment(drive, resistance, willingness, effective)
 
 
 @rule
@@ -199,6 +400,17 @@ def eagerness(leader_disposition: ArrayLike) -> Array:
     return _eagerness(np.asarray(leader_disposition, dtype=float))
 
 
+@rule
+def override_of(leader_autonomy: float, leader_disposition: float) -> float:
+    """A leader's override (see :func:`leader_override`)."""
+    return leader_autonomy * eagerness_of(leader_disposition)
+
+
+@elementwise_rule("float64(float64, float64)")
+def _overrides(leader_autonomy: float, leader_disposition: float) -> float:
+    return override_of(leader_autonomy, leader_disposition)
+
+
 def leader_override(m: Motivations) -> Array:
     """How far a leader can set aside even salient issues: autonomy x eagerness above neutral.
 
@@ -206,7 +418,7 @@ def leader_override(m: Motivations) -> Array:
     bent on a deal. "Kim Jong-il's single comment on the abduction issue seemed to
     have immediately solved the issue" (article, Scenario 2).
     """
-    return np.asarray(m.leader_autonomy) * eagerness(m.leader_disposition)
+    return _overrides(_floats(m.leader_autonomy), _floats(m.leader_disposition))
 
 
 def _shares(weights: ArrayLike) -> Array:
@@ -309,7 +521,7 @@ def concession_levels(ideal: ArrayLike, partner_ideal: ArrayLike, demand: ArrayL
 
 
 RECIPROCITY_STEPS = 60
-"""Most Newton steps that find the effort a reciprocity cap allows (it converges in a few)."""
+"""Most steps that find the effort a reciprocity cap allows (it converges in a few)."""
 
 
 @rule
@@ -333,21 +545,34 @@ def effort_of(
     willingness: float, ratio: Array, weights: Array, allowed: float, reach: float, limit: Array
 ) -> float:
     """The largest effort, at most ``willingness``, whose concessions stay within ``allowed``."""
-    if _value_and_slope(willingness, ratio, weights, limit, reach)[0] <= allowed:
+    value, slope = _value_and_slope(willingness, ratio, weights, limit, reach)
+    if value <= allowed:
         return willingness
-    # The value is concave and rising in the effort, so Newton's steps from zero approach the
-    # effort that gives exactly ``allowed`` from below, never passing it.
-    effort = 0.0
+    # Newton's method on the value's saturation, -log(1 - value / most): for one issue that is
+    # linear in the effort (one step finds the root), for several nearly so. The root stays
+    # bracketed in [low, high]; a step that leaves the bracket is replaced by a bisection.
+    most = 0.0
+    for i in range(ratio.shape[0]):
+        if ratio[i] > 0.0:
+            most += weights[i] * min(limit[i], 1.0)
+    goal = -math.log1p(-allowed / most)
+    low, high, effort = 0.0, willingness, 0.0
     for _ in range(RECIPROCITY_STEPS):
         value, slope = _value_and_slope(effort, ratio, weights, limit, reach)
-        short = allowed - value
-        if short <= 0.0 or slope <= 0.0:
-            break
-        step = short / slope
-        effort += step
-        if step <= 1e-15 * effort:
-            break
-    return min(effort, willingness)
+        if value > allowed:
+            high = effort
+        else:
+            low = effort
+        if abs(value - allowed) <= 1e-12 * allowed:  # the cap, to within rounding
+            return effort
+        step = -1.0
+        if value < most and slope > 0.0:
+            step = effort + (goal + math.log1p(-value / most)) * (most - value) / slope
+        following = step if low < step < high else 0.5 * (low + high)
+        if abs(following - effort) <= 1e-13 * following:
+            return following
+        effort = following
+    return low
 
 
 @row_rule("void(f8, f8[:], f8[:], f8, f8, f8[:], f8[:])", "(),(i),(i),(),(),(i)->()")
@@ -385,6 +610,61 @@ def reciprocal_effort(
     return _efforts(_floats(willingness), ratio, _floats(weights), _floats(allowed), c.reach, limit)
 
 
+@rule
+def targets_of(
+    ideal: Array,
+    partner_ideal: Array,
+    partner_demand: Array,
+    willingness: float,
+    own_salience: Array,
+    partner_salience: Array,
+    override: float,
+    leader_disposition: float,
+    red_line: Array,
+    deferrable: Array,
+    k: Array,
+    out: Array,
+    work: Array,
+) -> None:
+    """One state's targets on its issues into ``out`` (see :func:`concession_targets`).
+
+    ``work`` is scratch space, ``[3, I]``, so that a batch of runs allocates it once.
+    """
+    n = ideal.shape[0]
+    if willingness <= 0.0:  # no effort: every issue's level is 0, the target is the ideal
+        for i in range(n):
+            out[i] = ideal[i]
+        return
+    reach, elasticity, hold_exponent = k[K_REACH], k[K_ELASTICITY], k[K_HOLD]
+    reciprocity, override_margin = k[K_RECIPROCITY], k[K_OVERRIDE_MARGIN]
+    own_total, partner_total = own_salience.sum(), partner_salience.sum()
+    ratio, weights, limit = work[0], work[1], work[2]
+    received = 0.0
+    for i in range(n):
+        own, partner = (
+            _share_of(own_salience[i], own_total),
+            _share_of(partner_salience[i], partner_total),
+        )
+        # ratio ** elasticity * hold ** hold_exponent, as one exponential
+        ratio[i] = math.exp(
+            elasticity * math.log(exchange_ratio_of(own, partner, override))
+            + hold_exponent * math.log(hold_of(own, override))
+        )
+        weights[i] = own
+        got = concession_level_of(partner_ideal[i], ideal[i], partner_demand[i])
+        received += own * got
+        limit[i] = 0.0 if deferrable[i] else min(1.0 - got, red_line[i])
+    allowed = (
+        received
+        + reciprocity * 2.0 * leader_disposition
+        + override_margin * override * eagerness_of(leader_disposition)
+    )
+    effort = effort_of(willingness, ratio, weights, allowed, reach, limit)
+    for i in range(n):
+        level = min(readiness_of(effort * ratio[i], reach), limit[i])
+        out[i] = ideal[i] + level * (partner_ideal[i] - ideal[i])
+
+
 @row_rule(
     "void(f8[:], f8[:], f8[:], f8, f8[:], f8[:], f8, f8, f8[:], b1[:], f8[:], f8[:])",
     "(i),(i),(i),(),(i),(i),(),(),(i),(i),(k)->(i)",
@@ -403,36 +683,21 @@ def _targets(
     k: Array,
     out: Array,
 ) -> None:
-    n = ideal.shape[0]
-    if willingness <= 0.0:  # no effort: every issue's level is 0, the target is the ideal
-        for i in range(n):
-            out[i] = ideal[i]
-        return
-    reach, elasticity, hold_exponent, reciprocity, override_margin = k[0], k[1], k[2], k[3], k[4]
-    own_total, partner_total = own_salience.sum(), partner_salience.sum()
-    ratio, weights, limit = np.empty(n), np.empty(n), np.empty(n)
-    received = 0.0
-    for i in range(n):
-        own, partner = (
-            _share_of(own_salience[i], own_total),
-            _share_of(partner_salience[i], partner_total),
-        )
-        ratio[i] = exchange_ratio_of(own, partner, override) ** elasticity * (
-            hold_of(own, override) ** hold_exponent
-        )
-        weights[i] = own
-        got = concession_level_of(partner_ideal[i], ideal[i], partner_demand[i])
-        received += own * got
-        limit[i] = 0.0 if deferrable[i] else min(1.0 - got, red_line[i])
-    allowed = (
-        received
-        + reciprocity * 2.0 * leader_disposition
-        + override_margin * override * eagerness_of(leader_disposition)
+    targets_of(
+        ideal,
+        partner_ideal,
+        partner_demand,
+        willingness,
+        own_salience,
+        partner_salience,
+        override,
+        leader_disposition,
+        red_line,
+        deferrable,
+        k,
+        out,
+        np.empty((3, ideal.shape[0])),
     )
-    effort = effort_of(willingness, ratio, weights, allowed, reach, limit)
-    for i in range(n):
-        level = min(readiness_of(effort * ratio[i], reach), limit[i])
-        out[i] = ideal[i] + level * (partner_ideal[i] - ideal[i])
 
 
 def concession_targets(
@@ -491,7 +756,7 @@ def concession_targets(
         np.broadcast_to(
             np.asarray(deferrable, dtype=bool), np.broadcast_shapes(np.shape(deferrable), shape)
         ),
-        c.concession_constants,
+        rule_constants(c),
     )
 
 
@@ -502,6 +767,78 @@ def _floats(x: ArrayLike) -> Array:
 
 SUMMIT_EXCHANGE_ROUNDS = 12
 """Rounds of offer and counter-offer a summit's simultaneous exchange runs (it converges fast)."""
+
+
+@rule
+def offers_of(
+    ideal: Array,
+    demand: Array,
+    willingness: Array,
+    salience: Array,
+    override: Array,
+    leader_disposition: Array,
+    red_line: Array,
+    deferrable: Array,
+    pinned: Array,
+    k: Array,
+    out: Array,
+) -> None:
+    """Both sides' offers at a summit into ``out`` (``[2, I]``; see :func:`simultaneous_offers`)."""
+    offers, work = demand.copy(), np.empty((3, demand.shape[1]))
+    for _ in range(SUMMIT_EXCHANGE_ROUNDS):
+        for s in range(2):
+            if pinned[s]:
+                out[s] = demand[s]
+            else:
+                targets_of(
+                    ideal[s],
+                    ideal[1 - s],
+                    offers[1 - s],
+                    willingness[s],
+                    salience[s],
+                    salience[1 - s],
+                    override[s],
+                    leader_disposition[s],
+                    red_line[s],
+                    deferrable,
+                    k,
+                    out[s],
+                    work,
+                )
+        offers[:] = out
+
+
+@row_rule(
+    "void(f8[:, :], f8[:, :], f8[:], f8[:, :], f8[:], f8[:], f8[:, :], b1[:], b1[:], f8[:],"
+    " f8[:, :])",
+    "(s,i),(s,i),(s),(s,i),(s),(s),(s,i),(i),(s),(k)->(s,i)",
+)
+def _offers(
+    ideal: Array,
+    demand: Array,
+    willingness: Array,
+    salience: Array,
+    override: Array,
+    leader_disposition: Array,
+    red_line: Array,
+    deferrable: Array,
+    pinned: Array,
+    k: Array,
+    out: Array,
+) -> None:
+    offers_of(
+        ideal,
+        demand,
+        willingness,
+        salience,
+        override,
+        leader_disposition,
+        red_line,
+        deferrable,
+        pinned,
+        k,
+        out,
+    )
 
 
 def simultaneous_offers(
@@ -530,28 +867,32 @@ def simultaneous_offers(
     ``[2, I]``. ``pinned`` (``[*B, 2]`` bool) marks a side whose offer is its demand as
     given, whatever the other offers: a human delegate's move in the role-play.
     """
-    ideal = np.asarray(ideal, dtype=float)
-    partner_ideal = np.flip(ideal, axis=-2)
-    salience = np.asarray(salience, dtype=float)
-    given = np.asarray(demand, dtype=float)
-    fixed = np.zeros(given.shape[:-1], bool) if pinned is None else np.asarray(pinned, bool)
-    offers = given
-    for _ in range(SUMMIT_EXCHANGE_ROUNDS):
-        offers = concession_targets(
-            ideal,
-            partner_ideal,
-            np.flip(offers, axis=-2),
-            willingness,
-            salience,
-            np.flip(salience, axis=-2),
-            override,
-            leader_disposition,
-            red_line,
-            c,
-            deferrable,
-        )
-        offers = np.where(fixed[..., None], given, offers)
-    return offers
+    given = _floats(demand)
+    issues = given.shape[-1:]
+    fixed = np.zeros(2, bool) if pinned is None else np.asarray(pinned, dtype=bool)
+    return _offers(
+        _floats(ideal),
+        given,
+        _floats(willingness),
+        _floats(salience),
+        _floats(override),
+        _floats(leader_disposition),
+        _floats(red_line),
+        np.broadcast_to(np.asarray(deferrable, dtype=bool), issues),
+        fixed,
+        rule_constants(c),
+    )
+
+
+@rule
+def pace_of(talks_intensity: float, adjustment_rate: float) -> float:
+    """The share of the way to target a month's talks cover (see :func:`pace`)."""
+    return -math.expm1(max(talks_intensity, 0.0) * math.log1p(-adjustment_rate))
+
+
+@elementwise_rule("float64(float64, float64)")
+def _paces(talks_intensity: float, adjustment_rate: float) -> float:
+    return pace_of(talks_intensity, adjustment_rate)
 
 
 def pace(talks_intensity: ArrayLike, c: Constants) -> Array:
@@ -562,17 +903,26 @@ def pace(talks_intensity: ArrayLike, c: Constants) -> Array:
     willing leaders can close a gap within its month, and a month of no rounds moves
     nothing.
     """
-    intensity = np.maximum(np.asarray(talks_intensity, dtype=float), 0.0)
-    return -np.expm1(intensity * np.log1p(-c.adjustment_rate))
+    return _paces(_floats(talks_intensity), c.adjustment_rate)
+
+
+@rule
+def adjusted_of(demand: float, target: float, talks_active: bool, rate: float) -> float:
+    """One demand after a month's talks (see :func:`adjust_demands`)."""
+    return demand + rate * (target - demand) if talks_active else demand
+
+
+@elementwise_rule("float64(float64, float64, boolean, float64)")
+def _adjusted(demand: float, target: float, talks_active: bool, rate: float) -> float:
+    return adjusted_of(demand, target, talks_active, rate)
 
 
 def adjust_demands(
     demand: ArrayLike, target: ArrayLike, talks_active: ArrayLike, rate: ArrayLike
 ) -> Array:
     """Move demands part of the way (``rate``) to their targets; suspended talks move nothing."""
-    demand = np.asarray(demand, dtype=float)
-    moved = demand + np.asarray(rate)[..., None] * (np.asarray(target) - demand)
-    return np.where(talks_active, moved, demand)
+    active = np.asarray(talks_active, dtype=bool)
+    return _adjusted(_floats(demand), _floats(target), active, _floats(rate)[..., None])
 
 
 def move_toward_partner(demand: ArrayLike, partner_demand: ArrayLike, share: ArrayLike) -> Array:
@@ -581,9 +931,20 @@ def move_toward_partner(demand: ArrayLike, partner_demand: ArrayLike, share: Arr
     return demand + np.asarray(share) * (np.asarray(partner_demand) - demand)
 
 
+@rule
+def gap_of(demand_a: float, demand_b: float, orientation: float) -> float:
+    """One issue's gap between the two demands (see :func:`issue_gaps`)."""
+    return max((demand_b - demand_a) * orientation, 0.0)
+
+
+@elementwise_rule("float64(float64, float64, float64)")
+def _gaps(demand_a: float, demand_b: float, orientation: float) -> float:
+    return gap_of(demand_a, demand_b, orientation)
+
+
 def issue_gaps(demand_a: ArrayLike, demand_b: ArrayLike, orientation: ArrayLike) -> Array:
     """Distance between the two sides' demands per issue (zero once they cross)."""
-    return np.maximum((np.asarray(demand_b) - np.asarray(demand_a)) * orientation, 0.0)
+    return _gaps(_floats(demand_a), _floats(demand_b), _floats(orientation))
 
 
 class TableResult(NamedTuple):
@@ -591,6 +952,44 @@ class TableResult(NamedTuple):
 
     signed: NDArray[np.bool_]
     shelved: NDArray[np.bool_]
+
+
+@rule
+def signed_of(
+    gaps: Array,
+    talks_active: bool,
+    deferrable: Array,
+    willingness: Array,
+    tolerance: float,
+    shelved: Array,
+) -> bool:
+    """Whether a package is signed this month (see :func:`signed_at_table`); fills ``shelved``."""
+    core, any_closed, whole = True, False, True
+    for i in range(gaps.shape[0]):
+        closed = gaps[i] <= tolerance
+        core = core and (closed or deferrable[i])
+        any_closed = any_closed or closed
+        whole = whole and closed
+    both_want = True
+    for s in range(willingness.shape[0]):
+        both_want = both_want and willingness[s] > 0.0
+    signed = talks_active and core and any_closed and (whole or both_want)
+    for i in range(gaps.shape[0]):
+        shelved[i] = signed and not gaps[i] <= tolerance
+    return signed
+
+
+@row_rule("void(f8[:], b1, b1[:], f8[:], f8[:], b1[:], b1[:])", "(i),(),(i),(s),(k)->(),(i)")
+def _signed(
+    gaps: Array,
+    talks_active: bool,
+    deferrable: Array,
+    willingness: Array,
+    k: Array,
+    signed: Array,
+    shelved: Array,
+) -> None:
+    signed[0] = signed_of(gaps, talks_active, deferrable, willingness, k[K_TOLERANCE], shelved)
 
 
 def signed_at_table(
@@ -607,13 +1006,16 @@ def signed_at_table(
     settled, at least one issue is, and both states still want a deal (positive
     willingness): each prefers the deal without it to no deal.
     """
-    closed = np.asarray(gaps) <= c.agreement_tolerance
-    deferrable = np.asarray(deferrable, dtype=bool)
-    core = np.all(closed | deferrable, axis=-1) & np.any(closed, axis=-1)
-    both_want = np.all(np.asarray(willingness) > 0.0, axis=-1)
-    whole = np.all(closed, axis=-1)
-    signed = np.asarray(talks_active) & core & (whole | both_want)
-    return TableResult(signed, signed[..., None] & ~closed)
+    gaps = _floats(gaps)
+    deferrable = np.broadcast_to(np.asarray(deferrable, dtype=bool), gaps.shape[-1:])
+    signed, shelved = _signed(
+        gaps,
+        np.asarray(talks_active, dtype=bool),
+        deferrable,
+        np.atleast_1d(_floats(willingness)),
+        rule_constants(c),
+    )
+    return TableResult(signed, shelved)
 
 
 def audience_backlash(

@@ -19,16 +19,10 @@ from typing import Any
 import numpy as np
 
 from negsim.constants import DEFAULT_CONSTANTS, Constants
+from negsim.draws import month_draws
 from negsim.dynamics import MOTIVATION_NAMES, set_salience
 from negsim.judgements import scenario_judgements, with_draws
-from negsim.month import (
-    ALL,
-    assess_side,
-    close_month,
-    exchange_at_summit,
-    negotiate_side,
-    open_month,
-)
+from negsim.month import close_month, month_of_runs, open_month
 from negsim.outcome import concession_shares, settlement_points
 from negsim.parameters import check_value, resolve_path
 from negsim.runstate import RunState, initial_state
@@ -56,17 +50,12 @@ class BatchResult:
 
 def random_draws(seeds: np.ndarray, months: int) -> tuple[np.ndarray, np.ndarray]:
     """Each run's shocks and ratification uniforms, [R, T, 2] each, drawn as the Mesa model does."""
-    shocks, uniforms = np.empty((len(seeds), months, 2)), np.empty((len(seeds), months, 2))
-    for k, seed in enumerate(seeds):
-        rng = np.random.default_rng(int(seed))
-        rng.standard_normal((months, 2), out=shocks[k])
-        rng.random((months, 2), out=uniforms[k])
-    return shocks, uniforms
+    return month_draws(seeds, months)
 
 
 def shock_draws(seeds: np.ndarray, months: int) -> np.ndarray:
     """Each run's standard-normal shocks, [R, T, 2], drawn exactly as the Mesa model draws them."""
-    return random_draws(seeds, months)[0]
+    return month_draws(seeds, months)[0]
 
 
 def apply_run_parameters(
@@ -178,12 +167,8 @@ def run_batch(
     for t in range(last):
         opening = open_month(state, timeline, t, constants, gaps)
         whole = len(live) == runs
-        judged = assess_side(
-            state, timeline, opening, ALL, shocks[t] if whole else shocks[t, live], constants
-        )
-        exchange_at_summit(state, timeline, opening, judged, constants)
-        swapped = type(judged)(*(np.flip(x, axis=1) for x in judged))
-        negotiate_side(state, timeline, opening, ALL, judged, swapped, constants)
+        shock = shocks[t] if whole else shocks[t, live]
+        judged, table = month_of_runs(state, timeline, opening, shock, constants)
         closing = close_month(
             state,
             timeline,
@@ -191,6 +176,7 @@ def run_batch(
             judged.willingness,
             uniforms[t] if whole else uniforms[t, live],
             constants,
+            table,
         )
         gaps = closing.gaps
         if record:

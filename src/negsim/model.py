@@ -8,6 +8,7 @@ from mesa.datacollection import DataCollector
 
 from negsim.agents import StateAgent
 from negsim.constants import DEFAULT_CONSTANTS, Constants
+from negsim.draws import month_draws
 from negsim.dynamics import DRIVER_NAMES, Assessment, issue_gaps, settlement_point
 from negsim.month import close_month, exchange_at_summit, open_month
 from negsim.runstate import initial_state
@@ -20,7 +21,8 @@ class NegotiationModel(Model):
 
     Args:
         scenario: a validated :class:`~negsim.scenario.Scenario`.
-        rng: seed for the month-to-month shocks (``scenario.shocks.drive_sd``).
+        rng: the run's seed, for the month-to-month shocks (``scenario.shocks.drive_sd``) and the
+            ratification draws (:mod:`negsim.draws`).
         constants: the global dynamic constants (the default for every scenario).
         until: last month to simulate (``YYYY-MM``); the scenario's end by default.
     """
@@ -39,9 +41,11 @@ class NegotiationModel(Model):
         last = self.timeline.months if until is None else self.timeline.step_of(until) + 1
         self.last_step = int(np.clip(last, 1, self.timeline.months))
         self.run_state = initial_state(scenario, self.timeline)
-        # Drawn whole at the start so the batch engine, given the same seed, draws the same.
-        self.shock_draws = self.rng.standard_normal((self.timeline.months, 2))
-        self.ratification_draws = self.rng.random((self.timeline.months, 2))
+        # Drawn whole at the start from the run's seed (negsim.draws), as the batch engine
+        # draws them; a model given no seed takes one from its generator.
+        seed = rng if isinstance(rng, int | np.integer) else int(self.rng.integers(2**63))
+        draws = month_draws(np.array([int(seed)], dtype=np.uint64), self.timeline.months)
+        self.shock_draws, self.ratification_draws = (x[0] for x in draws)
         self.states = [
             self.agent_class(k)(
                 self, k, sid, scenario.states[sid].name, scenario.states[sid].leader

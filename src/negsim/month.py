@@ -16,24 +16,37 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from negsim.compiled import rule
 from negsim.constants import Constants
 from negsim.dynamics import (
+    K_TOLERANCE,
+    M_AUTONOMY,
+    M_DISPOSITION,
     MOTIVATION_NAMES,
     Assessment,
     DriverLevels,
+    TableResult,
     adjust_demands,
+    adjusted_of,
     assess,
+    assess_of,
     audience_backlash,
     concession_levels,
     concession_share,
     concession_targets,
+    gap_of,
     issue_gaps,
     leader_override,
+    offers_of,
+    override_of,
     pace,
     ratification_chance,
+    rule_constants,
     settlement_point,
     signed_at_table,
+    signed_of,
     simultaneous_offers,
+    targets_of,
 )
 from negsim.runstate import RunState, apply_event
 from negsim.timeline import Timeline
@@ -268,6 +281,7 @@ def close_month(
     willingness: np.ndarray,
     ratification_draw: np.ndarray,
     c: Constants,
+    table: tuple[np.ndarray, TableResult] | None = None,
 ) -> Closing:
     """The month's closing gaps, and whether a package was signed and ratified.
 
@@ -275,11 +289,15 @@ def close_month(
     and month, drawn up front from the run's seed. A deal that fails a state's domestic
     step is recorded (``signed_step``) and is no normalization; then, by the scenario's
     ``if_not_ratified``, the talks end or go on with the failing side's audience
-    hardened by ``ratification_backlash``.
+    hardened by ``ratification_backlash``. ``table`` (the closing gaps and the table's
+    result) is given when :func:`month_of_runs` has already computed them.
     """
     demand = state.demand
-    gaps = issue_gaps(demand[..., 0, :], demand[..., 1, :], timeline.orientation)
-    table = signed_at_table(gaps, state.talks_active, timeline.deferrable, willingness, c)
+    if table is None:
+        gaps = issue_gaps(demand[..., 0, :], demand[..., 1, :], timeline.orientation)
+        table = signed_at_table(gaps, state.talks_active, timeline.deferrable, willingness, c)
+    else:  # the batch engine's month (:func:`month_of_runs`) has computed them
+        gaps, table = table
     ratified = table.signed
     if timeline.needs_ratification and np.any(table.signed):
         point = settlement_point(demand[..., 0, :], demand[..., 1, :])
@@ -312,3 +330,161 @@ def close_month(
                     1.0,
                 )
     return Closing(gaps, table.signed, ratified, table.shelved & ratified[..., None])
+
+
+@rule
+def _table_month(
+    motivations: np.ndarray,
+    levels: np.ndarray,
+    pressure: np.ndarray,
+    inducement: np.ndarray,
+    dependence: np.ndarray,
+    salience: np.ndarray,
+    historical: np.ndarray,
+    opening_gaps: np.ndarray,
+    shocks: np.ndarray,
+    deferrable: np.ndarray,
+    k: np.ndarray,
+    ideal: np.ndarray,
+    opening_demand: np.ndarray,
+    red_line: np.ndarray,
+    rate: np.ndarray,
+    talks_active: np.ndarray,
+    orientation: np.ndarray,
+    summit: bool,
+    demand: np.ndarray,
+    drive: np.ndarray,
+    resistance: np.ndarray,
+    willingness: np.ndarray,
+    effective: np.ndarray,
+    gaps: np.ndarray,
+    signed: np.ndarray,
+    shelved: np.ndarray,
+) -> None:
+    """The month's assessment, summit exchange, moves and signing for every run, compiled.
+
+    The same stages in the same order as the Mesa model's step (:func:`assess_side`,
+    :func:`exchange_at_summit`, :func:`negotiate_side`, :func:`close_month`), calling the
+    same compiled rules run by run, so no temporaries span the runs.
+    """
+    states, issues = ideal.shape[1], ideal.shape[2]
+    offers, target, work = np.empty((states, issues)), np.empty(issues), np.empty((3, issues))
+    override, disposition = np.empty(states), np.empty(states)
+    unpinned = np.zeros(states, np.bool_)
+    for r in range(ideal.shape[0]):
+        for s in range(states):
+            drive[r, s], resistance[r, s], willingness[r, s] = assess_of(
+                motivations[r, s],
+                levels[r, s],
+                pressure[r, s],
+                inducement[r, s],
+                dependence[r, s],
+                salience[r, s],
+                historical,
+                opening_gaps[r],
+                shocks[r, s],
+                deferrable,
+                k,
+                effective[r, s],
+            )
+            override[s] = override_of(
+                motivations[r, s, M_AUTONOMY], motivations[r, s, M_DISPOSITION]
+            )
+            disposition[s] = motivations[r, s, M_DISPOSITION]
+        if talks_active[r]:  # suspended talks move nothing, whatever the targets
+            if summit:
+                offers_of(
+                    ideal[r],
+                    opening_demand[r],
+                    willingness[r],
+                    effective[r],
+                    override,
+                    disposition,
+                    red_line,
+                    deferrable,
+                    unpinned,
+                    k,
+                    offers,
+                )
+            else:
+                offers[:] = opening_demand[r]
+            for s in range(states):
+                targets_of(
+                    ideal[r, s],
+                    ideal[r, 1 - s],
+                    offers[1 - s],
+                    willingness[r, s],
+                    effective[r, s],
+                    effective[r, 1 - s],
+                    override[s],
+                    disposition[s],
+                    red_line[s],
+                    deferrable,
+                    k,
+                    target,
+                    work,
+                )
+                for i in range(issues):
+                    demand[r, s, i] = adjusted_of(
+                        opening_demand[r, s, i], target[i], True, rate[r, s]
+                    )
+        else:
+            demand[r] = opening_demand[r]
+        for i in range(issues):
+            gaps[r, i] = gap_of(demand[r, 0, i], demand[r, 1, i], orientation[i])
+        signed[r] = signed_of(
+            gaps[r], talks_active[r], deferrable, willingness[r], k[K_TOLERANCE], shelved[r]
+        )
+
+
+def month_of_runs(
+    state: RunState,
+    timeline: Timeline,
+    opening: Opening,
+    shocks: np.ndarray,
+    c: Constants,
+) -> tuple[Assessment, tuple[np.ndarray, TableResult]]:
+    """The batch engine's month after it opens: every run's stages in one compiled pass.
+
+    Moves ``state.demand`` in place and returns both states' assessments (``[R, S]``,
+    saliences ``[R, S, I]``) and the closing gaps with the table's result, for
+    :func:`close_month`.
+    """
+    runs, states, issues = state.demand.shape
+    lv = opening.levels
+    levels = np.stack(np.broadcast_arrays(*(np.asarray(x, float) for x in lv[:6])), axis=-1)
+    pressure, inducement = (np.asarray(x, float) for x in lv[6:])
+    drive, resistance, willingness = (np.empty((runs, states)) for _ in range(3))
+    effective = np.empty((runs, states, issues))
+    gaps, signed = np.empty((runs, issues)), np.empty(runs, bool)
+    shelved = np.empty((runs, issues), bool)
+    _table_month(
+        state.motivations,
+        levels,
+        pressure,
+        inducement,
+        state.power_dependence,
+        state.salience,
+        np.asarray(timeline.historical, bool),
+        opening.gaps,
+        np.ascontiguousarray(shocks),
+        np.asarray(timeline.deferrable, bool),
+        rule_constants(c),
+        state.ideal,
+        opening.demand,
+        np.asarray(timeline.red_line, float),
+        np.asarray(opening.rate, float),
+        state.talks_active,
+        np.asarray(timeline.orientation, float),
+        opening.summit,
+        state.demand,
+        drive,
+        resistance,
+        willingness,
+        effective,
+        gaps,
+        signed,
+        shelved,
+    )
+    judged = Assessment(drive, resistance, willingness, effective)
+    return judged, (gaps, TableResult(signed, shelved))
