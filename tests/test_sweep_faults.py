@@ -203,8 +203,8 @@ def wait_until_session_is_empty(sid: int, seconds: float = 20) -> list[str]:
 
 @pytest.fixture
 def slow_experiment(tmp_path) -> Path:
-    """Four times the sweep above: long enough to be caught in the middle."""
-    return write(tmp_path / "slow.yaml", {**SWEEP, "replications": 200, "chunk_size": 400})
+    """Twenty times the sweep above: long enough (seconds, compiled) to be caught in the middle."""
+    return write(tmp_path / "slow.yaml", {**SWEEP, "replications": 1000, "chunk_size": 400})
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "SIGTERM"])
