@@ -26,8 +26,9 @@ import numpy as np
 
 from negsim.calendar import format_month, parse_month
 from negsim.constants import DEFAULT_CONSTANTS, Constants
+from negsim.draws import mix
 from negsim.inputs import ScenarioError
-from negsim.judgements import Judgement, _mix, scenario_judgements
+from negsim.judgements import Judgement, scenario_judgements
 from negsim.scenario import Scenario
 from negsim.sensitivity import EDGE, design_values
 
@@ -149,9 +150,9 @@ def unit_draws_at(seed: int, index: np.ndarray, dims: int) -> np.ndarray:
     index = np.asarray(index, dtype=np.uint64)
     out = np.empty((len(index), dims))
     with np.errstate(over="ignore"):
-        base = _mix(index ^ _mix(np.uint64(seed) + np.uint64(0x5BD1E995)))
+        base = mix(index ^ mix(np.uint64(seed) + np.uint64(0x5BD1E995)))
         for k in range(dims):
-            x = _mix(base ^ np.uint64(k * 0x9E3779B97F4A7C15 % 2**64))
+            x = mix(base ^ np.uint64(k * 0x9E3779B97F4A7C15 % 2**64))
             out[:, k] = ((x >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
     return out
 
@@ -160,7 +161,7 @@ def shock_seeds(seed: int, first: int, count: int) -> np.ndarray:
     """Each simulation's shock seed (hash of seed and index: no per-run SeedSequence)."""
     index = np.arange(first, first + count, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        return _mix(_mix(index + np.uint64(0x2545F4914F6CDD1D)) ^ np.uint64(seed))
+        return mix(mix(index + np.uint64(0x2545F4914F6CDD1D)) ^ np.uint64(seed))
 
 
 @dataclass

@@ -1,23 +1,75 @@
 """Compiling the monthly rules with numba, once per machine.
 
-The rules in :mod:`negsim.dynamics` that carry most of a month's arithmetic are written
-once, as plain Python over one state's issues, and compiled here: :func:`rule` for a
-scalar or one-row function the others call, :func:`row_rule` for the broadcasting form
-(a generalized ufunc) that both engines call, one Mesa agent's row or every run's rows at
-once. Compiled code is cached on disk beside the source (numba's ``cache=True``), so the
-compile cost (a few seconds) is paid by the first import on a machine, not by every run.
+The rules in :mod:`negsim.dynamics` that carry a month's arithmetic are written once, as
+plain Python over one state's issues, and compiled here: :func:`rule` for a scalar or
+one-row function the others call (inlined into its callers, so a run's month costs no
+calls), :func:`row_rule` for the broadcasting form (a generalized ufunc) through which the
+Mesa agents reach the same rules for their own row. Compiled code is cached on disk beside
+the source (numba's ``cache=True``), so the compile cost (several seconds) is paid by the
+first import on a machine, not by every run.
+
+numba checks a cached function against its own file only; a kernel in one module that
+inlines rules from another would outlive a change to them. :func:`renew_stale_cache`
+therefore drops every cached function of :data:`COMPILED_MODULES` once any of their
+sources changes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 
 from numba import guvectorize, njit, vectorize
 
+COMPILED_MODULES = ("compiled", "dynamics", "draws", "runstate", "month")
+"""The modules that define compiled code (a change to one renews the others' cache)."""
+
+_STAMP = "negsim-rules.stamp"
+
+
+def renew_stale_cache(package: Path = Path(__file__).parent) -> bool:
+    """Drop cached compiled code built from older sources; True if it did.
+
+    The stamp is a digest of the compiled modules' sources, kept in the package's
+    ``__pycache__``. Where that folder cannot be written (a read-only install, whose
+    sources never change in place), nothing is done.
+    """
+    sources = b"".join((package / f"{name}.py").read_bytes() for name in COMPILED_MODULES)
+    digest = hashlib.blake2b(sources, digest_size=16).hexdigest()
+    cache = package / "__pycache__"
+    stamp = cache / _STAMP
+    with contextlib.suppress(OSError):
+        if stamp.read_text(encoding="ascii") == digest:
+            return False
+    try:
+        for name in COMPILED_MODULES:
+            for cached in cache.glob(f"{name}.*.nb[ic]"):
+                with contextlib.suppress(FileNotFoundError):  # another process got there first
+                    cached.unlink()
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(digest, encoding="ascii")
+    except OSError:
+        return False
+    return True
+
+
+renew_stale_cache()
+
 
 def rule(fn: Callable) -> Callable:
-    """A rule other compiled rules call: compiled to machine code, cached on disk."""
-    return njit(cache=True, nogil=True)(fn)
+    """A rule other compiled rules call: compiled, inlined into its callers, cached on disk.
+
+    numpy's error model: a division by zero gives inf or nan, as in the numpy wrappers,
+    never an exception inside a compiled loop.
+    """
+    return njit(cache=True, nogil=True, inline="always", error_model="numpy")(fn)
+
+
+def kernel(fn: Callable) -> Callable:
+    """A compiled loop called from Python (the batch engine's runs), cached on disk."""
+    return njit(cache=True, nogil=True, error_model="numpy")(fn)
 
 
 def row_rule(signature: str, layout: str) -> Callable[[Callable], Callable]:

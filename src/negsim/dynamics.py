@@ -88,8 +88,15 @@ RULE_CONSTANTS: tuple[str, ...] = (
     "reciprocity_margin",
     "override_margin",
     "agreement_tolerance",
+    "adjustment_rate",
+    "summit_intensity",
+    "ratification_weight",
+    "ratification_backlash",
 )
-"""The constants the compiled rules read, in the order of :func:`rule_constants`' array."""
+"""The constants the compiled rules read, in the order of :func:`rule_constants`' array.
+
+Every constant of :class:`~negsim.constants.Constants`: the batch engine reads them from
+this array, one row per set, so each run may carry its own set."""
 
 # Positions in that array and in a state's motivations and drivers, fixed when the rules are
 # compiled (kept in this file, so a change here also renews the compiled cache).
@@ -109,6 +116,10 @@ RULE_CONSTANTS: tuple[str, ...] = (
     K_RECIPROCITY,
     K_OVERRIDE_MARGIN,
     K_TOLERANCE,
+    K_ADJUSTMENT,
+    K_SUMMIT,
+    K_RATIFICATION_WEIGHT,
+    K_BACKLASH,
 ) = range(len(RULE_CONSTANTS))
 (
     M_ECONOMIC_NEED,
@@ -925,12 +936,6 @@ def adjust_demands(
     return _adjusted(_floats(demand), _floats(target), active, _floats(rate)[..., None])
 
 
-def move_toward_partner(demand: ArrayLike, partner_demand: ArrayLike, share: ArrayLike) -> Array:
-    """A dated concession (a summit gesture): close ``share`` of the current gap."""
-    demand = np.asarray(demand, dtype=float)
-    return demand + np.asarray(share) * (np.asarray(partner_demand) - demand)
-
-
 @rule
 def gap_of(demand_a: float, demand_b: float, orientation: float) -> float:
     """One issue's gap between the two demands (see :func:`issue_gaps`)."""
@@ -1049,6 +1054,35 @@ RATIFICATION_KINDS: dict[str, tuple[float, float]] = {
 """The domestic steps a signed deal may need, as one table (read by schema and rules)."""
 
 
+@rule
+def ratification_chance_of(
+    opposition_weight: float,
+    hold_weight: float,
+    audience_cost: float,
+    leader_autonomy: float,
+    conceded_value: float,
+    weight: float,
+) -> float:
+    """One state's chance that a signed package passes at home (see :func:`ratification_chance`)."""
+    hold = hold_weight * leader_autonomy
+    doubt = weight * opposition_weight * audience_cost * conceded_value * (1.0 - hold)
+    return min(max(1.0 - doubt, 0.0), 1.0)
+
+
+@elementwise_rule("float64(float64, float64, float64, float64, float64, float64)")
+def _ratification_chances(
+    opposition_weight: float,
+    hold_weight: float,
+    audience_cost: float,
+    leader_autonomy: float,
+    conceded_value: float,
+    weight: float,
+) -> float:
+    return ratification_chance_of(
+        opposition_weight, hold_weight, audience_cost, leader_autonomy, conceded_value, weight
+    )
+
+
 def ratification_chance(
     opposition_weight: ArrayLike,
     hold_weight: ArrayLike,
@@ -1061,19 +1095,96 @@ def ratification_chance(
 
     ``1 - ratification_weight * kind * audience_cost * conceded_value * (1 - hold * autonomy)``,
     clipped to [0, 1]: it falls with audience cost and with how much of what the audience
-    cares about the package gives away (``conceded_value``, the state's own saliences at
-    the start times its concession shares), and rises with the leader's hold; in a
+    cares about the package gives away (``conceded_value``, the state's own saliences
+    times its concession shares, :func:`ratify_of`), and rises with the leader's hold; in a
     referendum the leader's hold counts half.
     """
-    hold = np.asarray(hold_weight) * np.asarray(leader_autonomy)
-    doubt = (
-        c.ratification_weight
-        * np.asarray(opposition_weight)
-        * np.asarray(audience_cost)
-        * np.asarray(conceded_value)
-        * (1.0 - hold)
+    return _ratification_chances(
+        _floats(opposition_weight),
+        _floats(hold_weight),
+        _floats(audience_cost),
+        _floats(leader_autonomy),
+        _floats(conceded_value),
+        c.ratification_weight,
     )
-    return np.clip(1.0 - doubt, 0.0, 1.0)
+
+
+@rule
+def passes_at_home_of(
+    s: int,
+    demand: Array,
+    origin: Array,
+    salience: Array,
+    motivations: Array,
+    shelved: Array,
+    ratification: Array,
+    draw: float,
+    k: Array,
+) -> bool:
+    """Whether state ``s`` ratifies the package its demands settle at, given its uniform draw.
+
+    It weighs the package by its own saliences times its concession share of each issue
+    settled (a shelved issue concedes nothing), as :func:`ratification_chance_of` reads it.
+    """
+    conceded = 0.0
+    for i in range(demand.shape[1]):
+        share = 0.0
+        if not shelved[i]:
+            point = 0.5 * (demand[0, i] + demand[1, i])
+            share = (point - origin[s, i]) / (origin[1 - s, i] - origin[s, i])
+        conceded += salience[s, i] * min(max(share, 0.0), 1.0)
+    chance = ratification_chance_of(
+        ratification[s, 0],
+        ratification[s, 1],
+        motivations[s, M_AUDIENCE_COST],
+        motivations[s, M_AUTONOMY],
+        conceded,
+        k[K_RATIFICATION_WEIGHT],
+    )
+    return draw < chance
+
+
+@rule
+def ratify_of(
+    demand: Array,
+    origin: Array,
+    salience: Array,
+    motivations: Array,
+    shelved: Array,
+    ratification: Array,
+    draws: Array,
+    end_if_failed: bool,
+    talks_active: bool,
+    step: int,
+    signed_step: int,
+    k: Array,
+) -> tuple[bool, bool, int]:
+    """Whether a package signed this month passes both states' domestic steps.
+
+    Each state passes it by :func:`passes_at_home_of` against its own uniform ``draws[s]``.
+    A deal that fails is recorded (the first such month, ``signed_step``) and is no
+    normalization; then, by the scenario's ``if_not_ratified``, the talks end
+    (``end_if_failed``) or go on with each failing side's audience hardened by
+    ``ratification_backlash`` (``motivations`` changed in place). Returns (ratified, talks
+    still active, signed_step).
+    """
+    first = passes_at_home_of(
+        0, demand, origin, salience, motivations, shelved, ratification, draws[0], k
+    )
+    second = passes_at_home_of(
+        1, demand, origin, salience, motivations, shelved, ratification, draws[1], k
+    )
+    if first and second:
+        return True, talks_active, signed_step
+    if signed_step < 0:
+        signed_step = step
+    if end_if_failed:
+        return False, False, signed_step
+    for s, passed in ((0, first), (1, second)):
+        if not passed:
+            hardened = motivations[s, M_AUDIENCE_COST] + k[K_BACKLASH]
+            motivations[s, M_AUDIENCE_COST] = min(max(hardened, 0.0), 1.0)
+    return False, talks_active, signed_step
 
 
 def settlement_point(demand_a: ArrayLike, demand_b: ArrayLike) -> Array:
@@ -1087,34 +1198,85 @@ def concession_share(ideal: ArrayLike, partner_ideal: ArrayLike, point: ArrayLik
     return (np.asarray(point) - np.asarray(ideal)) / span
 
 
+OPERATIONS: tuple[str, ...] = ("set", "add", "multiply")
+"""What a dated event may do to a parameter, in the order of the codes :func:`changed_of` reads."""
+
+
+@rule
+def changed_of(current: float, operation: int, value: float) -> float:
+    """A parameter after a dated event's change (``operation``: its code in :data:`OPERATIONS`)."""
+    if operation == 0:
+        return value
+    if operation == 1:
+        return current + value
+    return current * value
+
+
+@elementwise_rule("float64(float64, int64, float64)")
+def _changed(current: float, operation: int, value: float) -> float:
+    return changed_of(current, operation, value)
+
+
 def apply_change(current: ArrayLike, operation: str, value: ArrayLike) -> Array:
     """Apply a dated event's ``set``, ``add`` or ``multiply`` to a parameter."""
-    current = np.asarray(current, dtype=float)
-    if operation == "set":
-        return np.broadcast_to(np.asarray(value, dtype=float), current.shape).copy()
-    if operation == "add":
-        return current + value
-    if operation == "multiply":
-        return current * value
-    raise ValueError(f"unknown operation {operation!r}")
+    if operation not in OPERATIONS:
+        raise ValueError(f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}")
+    return _changed(_floats(current), OPERATIONS.index(operation), _floats(value))
+
+
+@rule
+def moved_ideal_of(
+    own: float, partner: float, origin: float, operation: int, value: float
+) -> float:
+    """A new government's new position on an issue: within [0, 1], never past the partner's."""
+    new = min(max(changed_of(own, operation, value), 0.0), 1.0)
+    return min(new, partner) if origin < partner else max(new, partner)
+
+
+@rule
+def toward_partner_of(demand: float, partner_demand: float, share: float) -> float:
+    """A demand after a dated concession that closes ``share`` of the gap."""
+    return demand + share * (partner_demand - demand)
+
+
+@elementwise_rule("float64(float64, float64, float64)")
+def _toward_partner(demand: float, partner_demand: float, share: float) -> float:
+    return toward_partner_of(demand, partner_demand, share)
+
+
+def move_toward_partner(demand: ArrayLike, partner_demand: ArrayLike, share: ArrayLike) -> Array:
+    """A dated concession (a summit gesture): close ``share`` of the current gap."""
+    return _toward_partner(_floats(demand), _floats(partner_demand), _floats(share))
+
+
+@rule
+def salience_set_of(salience: Array, index: int, value: float, out: Array) -> None:
+    """One state's saliences with issue ``index`` at ``value`` (see :func:`set_salience`)."""
+    n = salience.shape[0]
+    if n == 1:
+        out[0] = 1.0
+        return
+    value = min(max(value, 0.0), 1.0)
+    total = 0.0
+    for i in range(n):
+        total += salience[i]
+    rest = total - salience[index]
+    factor = (1.0 - value) / rest if rest > 0.0 else 0.0
+    share = 0.0 if rest > 0.0 else (1.0 - value) / (n - 1)
+    for i in range(n):
+        out[i] = salience[i] * factor + share
+    out[index] = value
+
+
+@row_rule("void(f8[:], i8, f8, f8[:])", "(i),(),()->(i)")
+def _salience_set(salience: Array, index: int, value: float, out: Array) -> None:
+    salience_set_of(salience, index, value, out)
 
 
 def set_salience(salience: ArrayLike, index: int, value: ArrayLike) -> Array:
     """Give one issue a new salience and rescale the others so they still sum to 1.
 
-    A lone issue keeps salience 1: there is nothing to trade it against.
+    A lone issue keeps salience 1: there is nothing to trade it against. Where the other
+    issues had no weight at all, they share what is left equally.
     """
-    salience = np.array(salience, dtype=float)
-    if salience.shape[-1] == 1:
-        return np.ones_like(salience)
-    value = np.clip(np.asarray(value, dtype=float), 0.0, 1.0)
-    rest = salience.sum(axis=-1) - salience[..., index]
-    factor = np.where(rest > 0, (1.0 - value) / np.where(rest > 0, rest, 1.0), 0.0)
-    out = salience * factor[..., None]
-    # Where the other issues had no weight at all, they share what is left equally.
-    others = salience.shape[-1] - 1
-    if others:
-        share = np.where(rest > 0, 0.0, (1.0 - value) / others)
-        out = out + share[..., None]
-    out[..., index] = value
-    return out
+    return _salience_set(_floats(salience), index, _floats(value))

@@ -1,14 +1,13 @@
 """The batch engine: many runs of one scenario at once, as [runs, states, issues] arrays.
 
-It runs the same month (:mod:`negsim.month`: events, assessment, negotiation,
-signing and ratification) as the Mesa model, for every state and run at once,
-and draws the same random numbers from the same seeds, so a run's outcome does
-not depend on which engine ran it.
+Each run's parameters are set as arrays over runs (its judgements drawn, a sweep's
+values), then one compiled loop (:func:`negsim.month.runs_of`) runs every run month by
+month through the same compiled rules, in the same order, as the Mesa model, drawing the
+same random numbers from the same seed. So a run's outcome does not depend on which
+engine ran it, nor on which other runs share its batch.
 
-A run that has agreed leaves the working arrays at once, as a Mesa model stops:
-later months and later dated events (a summit's concession, say) never touch
-it. Each run's numbers are computed elementwise, so they do not depend on which
-other runs share its batch.
+A run that has agreed stops, as a Mesa model stops: later months and later dated events
+(a summit's concession, say) never touch it.
 """
 
 from __future__ import annotations
@@ -19,10 +18,9 @@ from typing import Any
 import numpy as np
 
 from negsim.constants import DEFAULT_CONSTANTS, Constants
-from negsim.draws import month_draws
-from negsim.dynamics import MOTIVATION_NAMES, set_salience
+from negsim.dynamics import MOTIVATION_NAMES, RULE_CONSTANTS, rule_constants, set_salience
 from negsim.judgements import scenario_judgements, with_draws
-from negsim.month import close_month, month_of_runs, open_month
+from negsim.month import RunTraces, runs_of, timeline_arrays
 from negsim.outcome import concession_shares, settlement_points
 from negsim.parameters import check_value, resolve_path
 from negsim.runstate import RunState, initial_state
@@ -46,16 +44,6 @@ class BatchResult:
     willingness_trace: np.ndarray | None = None  # [R, T, S]
     effective_historical_trace: np.ndarray | None = None  # [R, T, S]
     judgements: dict[str, np.ndarray] = field(default_factory=dict)  # path -> each run's draw
-
-
-def random_draws(seeds: np.ndarray, months: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each run's shocks and ratification uniforms, [R, T, 2] each, drawn as the Mesa model does."""
-    return month_draws(seeds, months)
-
-
-def shock_draws(seeds: np.ndarray, months: int) -> np.ndarray:
-    """Each run's standard-normal shocks, [R, T, 2], drawn exactly as the Mesa model draws them."""
-    return month_draws(seeds, months)[0]
 
 
 def apply_run_parameters(
@@ -104,11 +92,6 @@ def apply_run_parameters(
             state.shock_sd[:] = checked
 
 
-def _select(state: RunState, keep: np.ndarray) -> RunState:
-    """The rows of a batch run state that ``keep`` selects."""
-    return RunState(**{f.name: getattr(state, f.name)[keep] for f in fields(RunState)})
-
-
 def run_batch(
     scenario: Scenario,
     seeds: np.ndarray,
@@ -118,14 +101,17 @@ def run_batch(
     record: bool = False,
     timeline: Timeline | None = None,
     draw: bool = False,
+    run_constants: np.ndarray | None = None,
 ) -> BatchResult:
     """Run ``len(seeds)`` replications of a scenario, each with its own parameter values.
 
     With ``draw``, each run also draws the scenario's judgements with ranges that
     ``values`` does not fix (:mod:`negsim.judgements`, keyed by its seed); without it,
-    the point values hold (``--fixed``).
+    the point values hold (``--fixed``). ``run_constants`` (``[R, K]``, rows of
+    :func:`~negsim.dynamics.rule_constants`) gives each run its own global constants, in
+    place of ``constants`` (a study of the constants themselves).
     """
-    seeds = np.asarray(seeds, dtype=np.uint64)
+    seeds = np.ascontiguousarray(seeds, dtype=np.uint64).reshape(-1)
     runs = len(seeds)
     timeline = timeline or compile_timeline(scenario)
     months = timeline.months
@@ -138,80 +124,52 @@ def run_batch(
         drawn = {j.path: values[j.path] for j in judgements}
     if values:
         apply_run_parameters(scenario, timeline, state, values)
+    if run_constants is None:
+        rows = rule_constants(constants)[None, :]
+    else:
+        rows = np.ascontiguousarray(run_constants, dtype=np.float64)
+        if rows.shape != (runs, len(RULE_CONSTANTS)):
+            raise ValueError(f"run_constants must be [{runs}, {len(RULE_CONSTANTS)}]")
     origin = state.origin.copy()
-    # Each run's draws, month-major (one contiguous row per month). Events never change
-    # shock_sd, so scaling once here gives the same products as scaling month by month.
-    draws, uniforms = random_draws(seeds, months)
-    draws = draws.transpose(1, 0, 2)
-    uniforms = np.ascontiguousarray(uniforms.transpose(1, 0, 2))
-    shocks = np.multiply(draws, state.shock_sd[None, :, None], out=np.empty(draws.shape))
-    del draws
-    n_issues = len(timeline.issue_ids)
-    agreement_step = np.full(runs, -1)
+    n_issues, n_states = len(timeline.issue_ids), len(timeline.state_ids)
+    agreement_step = np.empty(runs, np.int64)
     final_gap = np.zeros((runs, n_issues))
-    final_demand = state.demand.copy()
     shelved = np.zeros((runs, n_issues), bool)
-    signed_step = np.full(runs, -1)
-    traces = {}
-    if record:
-        traces = {
-            "gap_trace": np.full((runs, last, n_issues), np.nan),
-            "drive_trace": np.full((runs, last, 2), np.nan),
-            "willingness_trace": np.full((runs, last, 2), np.nan),
-            "effective_historical_trace": np.full((runs, last, 2), np.nan),
-        }
-    # Runs that have agreed leave the working set: like a Mesa model that has stopped, they
-    # see no later month and no later event. ``live`` maps working rows to run indices.
-    live = np.arange(runs)
-    gaps = None
-    for t in range(last):
-        opening = open_month(state, timeline, t, constants, gaps)
-        whole = len(live) == runs
-        shock = shocks[t] if whole else shocks[t, live]
-        judged, table = month_of_runs(state, timeline, opening, shock, constants)
-        closing = close_month(
-            state,
-            timeline,
-            t,
-            judged.willingness,
-            uniforms[t] if whole else uniforms[t, live],
-            constants,
-            table,
-        )
-        gaps = closing.gaps
-        if record:
-            traces["gap_trace"][live, t] = gaps
-            traces["drive_trace"][live, t] = judged.drive
-            traces["willingness_trace"][live, t] = judged.willingness
-            hist = np.sum(np.where(timeline.historical, judged.effective_salience, 0.0), axis=-1)
-            traces["effective_historical_trace"][live, t] = hist
-        now = closing.ratified
-        if now.any():
-            ended = live[now]
-            agreement_step[ended] = t
-            final_gap[ended] = gaps[now]
-            final_demand[ended] = state.demand[now]
-            shelved[ended] = closing.shelved[now]
-            signed_step[ended] = state.signed_step[now]
-            keep = ~now
-            live, gaps = live[keep], gaps[keep]
-            state = _select(state, keep)
-            if not len(live):
-                break
-    final_gap[live] = gaps if gaps is not None else 0.0
-    final_demand[live] = state.demand
-    signed_step[live] = state.signed_step
+    shape = (runs, last) if record else (0, 0)
+    traces = RunTraces(
+        np.full((*shape, n_issues), np.nan),
+        *(np.full((*shape, n_states), np.nan) for _ in range(3)),
+    )
+    runs_of(
+        tuple(getattr(state, f.name) for f in fields(RunState)),
+        seeds,
+        rows,
+        timeline_arrays(timeline),
+        last,
+        agreement_step,
+        final_gap,
+        shelved,
+        traces,
+    )
     done = agreement_step >= 0
-    points = settlement_points(final_demand, done)
+    points = settlement_points(state.demand, done)
     package = np.where(done[:, None] & ~shelved, points[:, 0, :], np.nan)
+    recorded = {}
+    if record:
+        recorded = {
+            "gap_trace": traces.gaps,
+            "drive_trace": traces.drive,
+            "willingness_trace": traces.willingness,
+            "effective_historical_trace": traces.effective_historical,
+        }
     return BatchResult(
         agreed=done,
         agreement_step=agreement_step,
         package=package,
-        concession_share=concession_shares(origin, points, shelved, final_demand),
+        concession_share=concession_shares(origin, points, shelved, state.demand),
         final_gap=final_gap,
         shelved=shelved,
-        signed_step=signed_step,
+        signed_step=state.signed_step,
         judgements=drawn,
-        **traces,
+        **recorded,
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from negsim.draws import mix
 from negsim.parameters import resolve_path, valid_paths
 
 if TYPE_CHECKING:
@@ -96,14 +97,6 @@ def scenario_judgements(s: Scenario) -> list[Judgement]:
     return out
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser over uint64 arrays (wrapping arithmetic)."""
-    x = x + np.uint64(0x9E3779B97F4A7C15)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
 def _salt(path: str) -> np.uint64:
     digest = hashlib.blake2b(path.encode("utf-8"), digest_size=8).digest()
     return np.uint64(int.from_bytes(digest, "little"))
@@ -112,7 +105,7 @@ def _salt(path: str) -> np.uint64:
 def judgement_uniforms(keys: np.ndarray, path: str) -> np.ndarray:
     """Each run's uniform in (0, 1) for one judgement, from the run's key (its seed)."""
     with np.errstate(over="ignore"):
-        x = _mix(_mix(np.asarray(keys, dtype=np.uint64) ^ _salt(path)))
+        x = mix(mix(np.asarray(keys, dtype=np.uint64) ^ _salt(path)))
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
 

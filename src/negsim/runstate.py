@@ -1,8 +1,10 @@
 """The mutable state of one run, or of many runs at once, as arrays.
 
 ``RunState`` arrays carry optional leading batch dimensions: ``()`` for one Mesa
-model, ``(R,)`` for the batch engine. Dated events are applied by the one
-function here, so both engines change parameters the same way.
+model, ``(R,)`` for the batch engine. Dated events and the drivers' levels are computed
+by the compiled rules here (:func:`events_of`, :func:`levels_of`), which the Mesa model
+calls for its run and the batch engine for each of its runs, so both engines change
+parameters the same way.
 """
 
 from __future__ import annotations
@@ -11,18 +13,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from negsim.compiled import rule
 from negsim.dynamics import (
     DRIVER_NAMES,
     MOTIVATION_NAMES,
     DriverLevels,
     Motivations,
-    apply_change,
-    move_toward_partner,
-    set_salience,
+    changed_of,
+    moved_ideal_of,
+    salience_set_of,
+    toward_partner_of,
 )
-from negsim.parameters import ParameterRef
-from negsim.scenario import MAX_SCALE, Scenario
-from negsim.timeline import CompiledEvent, Timeline, channel_index, hold_step
+from negsim.parameters import EVENT_KINDS
+from negsim.scenario import Scenario
+from negsim.timeline import MOVE, TALKS, Timeline, hold_step
 
 
 @dataclass
@@ -48,18 +52,50 @@ class RunState:
 
     def drivers_at(self, timeline: Timeline, step: int) -> DriverLevels:
         """Scaled driver levels felt by each state this month, each [*B, S] (powers [*B, S, Q])."""
-        levels = []
-        for d in range(timeline.drivers.shape[0]):
-            hold = self.driver_hold[..., d]
-            # While no run's driver is held yet, one row serves all (no gather over runs).
-            at = step if np.all(hold >= step) else np.minimum(step, hold)
-            series = timeline.drivers[d]  # [T, S]
-            levels.append(series[at] * self.driver_scale[..., d, None])
-        base = levels[: len(DRIVER_NAMES)]
-        powers = levels[len(DRIVER_NAMES) :]
-        pressure = np.stack(powers[0::2], axis=-1) if powers else np.zeros((*base[0].shape, 0))
-        inducement = np.stack(powers[1::2], axis=-1) if powers else pressure
-        return DriverLevels(*base, power_pressure=pressure, power_inducement=inducement)
+        batch = self.driver_scale.shape[:-1]
+        states, powers = timeline.drivers.shape[2], len(timeline.power_ids)
+        base = np.empty((*batch, states, len(DRIVER_NAMES)))
+        pressure, inducement = (np.empty((*batch, states, powers)) for _ in range(2))
+        for b in np.ndindex(batch):
+            levels_of(
+                timeline.drivers,
+                self.driver_scale[b],
+                self.driver_hold[b],
+                step,
+                base[b],
+                pressure[b],
+                inducement[b],
+            )
+        return DriverLevels(
+            *np.moveaxis(base, -1, 0), power_pressure=pressure, power_inducement=inducement
+        )
+
+
+@rule
+def levels_of(
+    drivers: np.ndarray,
+    scale: np.ndarray,
+    hold: np.ndarray,
+    step: int,
+    base: np.ndarray,
+    pressure: np.ndarray,
+    inducement: np.ndarray,
+) -> None:
+    """Each state's driver levels this month: a channel's series at ``step`` (or where it is
+    held) times its scale, into ``base`` ``[S, 6]`` and each named power's ``pressure`` and
+    ``inducement`` ``[S, Q]`` (channels in :func:`~negsim.timeline.compile_timeline`'s order).
+    """
+    own = base.shape[1]
+    for d in range(drivers.shape[0]):
+        at = min(step, hold[d])
+        for s in range(drivers.shape[2]):
+            level = drivers[d, at, s] * scale[d]
+            if d < own:
+                base[s, d] = level
+            elif (d - own) % 2 == 0:
+                pressure[s, (d - own) // 2] = level
+            else:
+                inducement[s, (d - own) // 2] = level
 
 
 def initial_state(s: Scenario, timeline: Timeline, batch: tuple[int, ...] = ()) -> RunState:
@@ -96,45 +132,84 @@ def initial_state(s: Scenario, timeline: Timeline, batch: tuple[int, ...] = ()) 
     )
 
 
-def change_parameter(
-    state: RunState, ref: ParameterRef, operation: str, value: float, timeline: Timeline
-) -> None:
-    """Apply one event change to the run state (in place), kept within range."""
-    if ref.kind == "motivation":
-        s, k = timeline.state_ids.index(ref.state), MOTIVATION_NAMES.index(ref.name)
-        new = apply_change(state.motivations[..., s, k], operation, value)
-        state.motivations[..., s, k] = np.clip(new, 0.0, 1.0)
-    elif ref.kind == "dependence":
-        s, q = timeline.state_ids.index(ref.state), timeline.power_ids.index(ref.name)
-        new = apply_change(state.power_dependence[..., s, q], operation, value)
-        state.power_dependence[..., s, q] = np.clip(new, 0.0, 1.0)
-    elif ref.kind == "salience":
-        s, i = timeline.state_ids.index(ref.state), timeline.issue_ids.index(ref.issue)
-        new = apply_change(state.salience[..., s, i], operation, value)
-        state.salience[..., s, :] = set_salience(state.salience[..., s, :], i, new)
-    elif ref.kind == "ideal":
-        # A new government's new position; it never passes the partner's ideal.
-        s, i = timeline.state_ids.index(ref.state), timeline.issue_ids.index(ref.issue)
-        new = np.clip(apply_change(state.ideal[..., s, i], operation, value), 0.0, 1.0)
-        partner = state.ideal[..., 1 - s, i]
-        below = state.origin[..., s, i] < partner
-        state.ideal[..., s, i] = np.where(below, np.minimum(new, partner), np.maximum(new, partner))
-    elif ref.kind == "driver_scale":
-        d = channel_index(timeline, ref.name)
-        new = apply_change(state.driver_scale[..., d], operation, value)
-        state.driver_scale[..., d] = np.clip(new, 0.0, MAX_SCALE)
-    else:  # pragma: no cover - events are validated to use the kinds above
-        raise ValueError(f"events cannot change {ref.path}")
+MOTIVATION, DEPENDENCE, SALIENCE, IDEAL, DRIVER_SCALE = range(len(EVENT_KINDS))
+"""What a change may target: its code, the position of its kind in ``EVENT_KINDS``."""
 
 
-def apply_event(state: RunState, event: CompiledEvent, timeline: Timeline) -> None:
-    """Apply a dated event: talks, parameter changes, then summit concessions."""
-    if event.talks == "suspend":
-        state.talks_active[...] = False
-    elif event.talks == "resume":
-        state.talks_active[...] = True
-    for ref, operation, value in event.changes:
-        change_parameter(state, ref, operation, value, timeline)
-    for s, i, share in event.moves:
-        partner = state.demand[..., 1 - s, i]
-        state.demand[..., s, i] = move_toward_partner(state.demand[..., s, i], partner, share)
+@rule
+def events_of(
+    codes: np.ndarray,
+    values: np.ndarray,
+    first: int,
+    last: int,
+    motivations: np.ndarray,
+    dependence: np.ndarray,
+    salience: np.ndarray,
+    ideal: np.ndarray,
+    origin: np.ndarray,
+    demand: np.ndarray,
+    scale: np.ndarray,
+    talks_active: bool,
+) -> tuple[bool, bool]:
+    """Apply one run's dated actions ``first .. last - 1`` (a month's, in file order), in place.
+
+    An action (:attr:`~negsim.timeline.Timeline.actions`) suspends or resumes the talks,
+    changes a parameter (set, add or multiply, kept within its range; a salience rescales
+    the state's others, an ideal never passes the partner's), or moves a demand part of
+    the way to the partner's (a summit concession). Returns whether the talks are active
+    and whether any demand moved.
+    """
+    moved = False
+    for a in range(first, last):
+        action, target, s, index, operation = (
+            codes[a, 0],
+            codes[a, 1],
+            codes[a, 2],
+            codes[a, 3],
+            codes[a, 4],
+        )
+        value, low, high = values[a, 0], values[a, 1], values[a, 2]
+        if action == TALKS:
+            talks_active = value > 0.0
+        elif action == MOVE:
+            demand[s, index] = toward_partner_of(demand[s, index], demand[1 - s, index], value)
+            moved = True
+        elif target == SALIENCE:
+            changed = changed_of(salience[s, index], operation, value)
+            salience_set_of(salience[s], index, changed, salience[s])
+        elif target == IDEAL:
+            ideal[s, index] = moved_ideal_of(
+                ideal[s, index], ideal[1 - s, index], origin[s, index], operation, value
+            )
+        else:
+            if target == MOTIVATION:
+                row = motivations[s]
+            elif target == DEPENDENCE:
+                row = dependence[s]
+            else:
+                row = scale
+            row[index] = min(max(changed_of(row[index], operation, value), low), high)
+    return talks_active, moved
+
+
+def apply_events(state: RunState, timeline: Timeline, step: int) -> bool:
+    """Apply the month's dated events to one run (in place); True if a demand moved."""
+    first, last = timeline.action_start[step], timeline.action_start[step + 1]
+    if first == last:
+        return False
+    active, moved = events_of(
+        timeline.actions,
+        timeline.action_values,
+        first,
+        last,
+        state.motivations,
+        state.power_dependence,
+        state.salience,
+        state.ideal,
+        state.origin,
+        state.demand,
+        state.driver_scale,
+        bool(state.talks_active),
+    )
+    state.talks_active[...] = active
+    return moved

@@ -12,12 +12,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from negsim.calendar import format_month, parse_month
-from negsim.dynamics import DRIVER_NAMES, POWER_DRIVER_NAMES, RATIFICATION_KINDS
-from negsim.parameters import ParameterRef, resolve_path
+from negsim.dynamics import (
+    DRIVER_NAMES,
+    MOTIVATION_NAMES,
+    OPERATIONS,
+    POWER_DRIVER_NAMES,
+    RATIFICATION_KINDS,
+)
+from negsim.parameters import EVENT_KINDS, ParameterRef, resolve_path
 from negsim.scenario import Driver, Event, Scenario
 
 DEFAULT_LEVEL = {"talks_intensity": 1.0}
 """A driver's level where the scenario gives none (regular rounds, otherwise nothing)."""
+
+TALKS, CHANGE, MOVE = range(3)
+"""What an action of a dated event does: set the talks, change a parameter, move a demand."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,11 @@ class Timeline:
     ratification: np.ndarray = field(default_factory=lambda: np.zeros((2, 2)))  # [S, 2]
     if_not_ratified: str = "end"
     events: dict[int, list[CompiledEvent]] = field(default_factory=dict)
+    # The events as the compiled rules read them (runstate.events_of): one row per action,
+    # in the order they apply; step t's rows are action_start[t] .. action_start[t + 1] - 1.
+    actions: np.ndarray = field(default_factory=lambda: np.zeros((0, 5), np.int64))  # [N, 5]
+    action_values: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # [N, 3]
+    action_start: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))  # [T + 1]
 
     def month_label(self, step: int) -> str:
         """``YYYY-MM`` of a step (0 is the start month)."""
@@ -156,4 +170,38 @@ def compile_timeline(s: Scenario) -> Timeline:
         timeline.events.setdefault(step, []).append(
             CompiledEvent(step, ev, ev.talks, changes, moves)
         )
+    timeline.actions, timeline.action_values, timeline.action_start = event_actions(timeline)
     return timeline
+
+
+def event_actions(timeline: Timeline) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The events as rows of actions, by month: codes ``[N, 5]`` (what, target, state, index,
+    operation), numbers ``[N, 3]`` (value, lowest, highest) and each month's first row."""
+    codes, numbers, start = [], [], [0]
+    for step in range(timeline.months):
+        for event in timeline.events.get(step, []):
+            if event.talks is not None:
+                codes.append((TALKS, 0, 0, 0, 0))
+                numbers.append((1.0 if event.talks == "resume" else 0.0, 0.0, 0.0))
+            for ref, operation, value in event.changes:
+                s = timeline.state_ids.index(ref.state) if ref.state else 0
+                if ref.kind == "motivation":
+                    index = MOTIVATION_NAMES.index(ref.name)
+                elif ref.kind == "dependence":
+                    index = timeline.power_ids.index(ref.name)
+                elif ref.kind == "driver_scale":
+                    index = channel_index(timeline, ref.name)
+                else:  # salience, ideal
+                    index = timeline.issue_ids.index(ref.issue)
+                target = EVENT_KINDS.index(ref.kind)
+                codes.append((CHANGE, target, s, index, OPERATIONS.index(operation)))
+                numbers.append((value, ref.low, ref.high))
+            for s, i, share in event.moves:
+                codes.append((MOVE, 0, s, i, 0))
+                numbers.append((share, 0.0, 1.0))
+        start.append(len(codes))
+    return (
+        np.array(codes, dtype=np.int64).reshape(-1, 5),
+        np.array(numbers, dtype=np.float64).reshape(-1, 3),
+        np.array(start, dtype=np.int64),
+    )

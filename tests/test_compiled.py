@@ -1,0 +1,47 @@
+"""The compiled rules' disk cache: renewed whenever a source it was built from changes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import negsim
+from negsim.compiled import COMPILED_MODULES, renew_stale_cache
+
+PACKAGE = Path(negsim.__file__).parent
+
+
+def test_every_module_with_compiled_code_renews_the_cache():
+    compiled = {
+        path.stem
+        for path in PACKAGE.glob("*.py")
+        if re.search(r"from negsim\.compiled import|^from numba", path.read_text(), re.M)
+    }
+    assert compiled <= set(COMPILED_MODULES)
+
+
+def test_a_changed_rule_drops_the_cached_code_built_from_it(tmp_path):
+    package = tmp_path / "negsim"
+    package.mkdir()
+    for name in COMPILED_MODULES:
+        shutil.copy(PACKAGE / f"{name}.py", package)
+    cache = package / "__pycache__"
+    cache.mkdir()
+    kept = cache / "scenario.cpython-312.pyc"
+    kept.write_text("not numba's")
+
+    def cached() -> Path:
+        path = cache / "month.runs_of-300.py312.nbi"
+        path.write_text("index")
+        return path
+
+    assert renew_stale_cache(package)  # no stamp yet: whatever is cached is dropped
+    index = cached()
+    assert not renew_stale_cache(package)  # the same sources: the cache stands
+    assert index.exists()
+    rules = package / "dynamics.py"
+    rules.write_text(rules.read_text() + "\n# a changed rule\n")
+    assert renew_stale_cache(package)
+    assert not index.exists()  # built from the old rule: dropped
+    assert kept.exists()  # what is not numba's is left alone
