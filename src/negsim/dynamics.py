@@ -567,9 +567,13 @@ def effort_of(
         if ratio[i] > 0.0:
             most += weights[i] * min(limit[i], 1.0)
     goal = -math.log1p(-allowed / most)
-    low, high, effort = 0.0, willingness, 0.0
+    # At no effort nothing is conceded and the slope needs no exponential: the first step
+    # is taken from there without evaluating it.
+    low, high, effort, value, slope = 0.0, willingness, 0.0, 0.0, 0.0
+    for i in range(ratio.shape[0]):
+        if limit[i] > 0.0:
+            slope += weights[i] * reach * ratio[i]
     for _ in range(RECIPROCITY_STEPS):
-        value, slope = _value_and_slope(effort, ratio, weights, limit, reach)
         if value > allowed:
             high = effort
         else:
@@ -580,9 +584,13 @@ def effort_of(
         if value < most and slope > 0.0:
             step = effort + (goal + math.log1p(-value / most)) * (most - value) / slope
         following = step if low < step < high else 0.5 * (low + high)
-        if abs(following - effort) <= 1e-13 * following:
+        change = abs(following - effort)
+        # Newton converges quadratically: after a Newton step of a millionth of the effort the
+        # next is within rounding of the root, so it is taken without evaluating it.
+        if change <= 1e-13 * following or (following == step and change <= 1e-6 * following):
             return following
         effort = following
+        value, slope = _value_and_slope(effort, ratio, weights, limit, reach)
     return low
 
 
@@ -656,11 +664,12 @@ def targets_of(
             _share_of(own_salience[i], own_total),
             _share_of(partner_salience[i], partner_total),
         )
-        # ratio ** elasticity * hold ** hold_exponent, as one exponential
-        ratio[i] = math.exp(
-            elasticity * math.log(exchange_ratio_of(own, partner, override))
-            + hold_exponent * math.log(hold_of(own, override))
-        )
+        # ratio ** elasticity * hold ** hold_exponent, as one exponential (no log of zero: an
+        # issue held entirely, or one the partner gives no weight, is not moved at all)
+        exchange, hold = exchange_ratio_of(own, partner, override), hold_of(own, override)
+        ratio[i] = 0.0
+        if exchange > 0.0 and hold > 0.0:
+            ratio[i] = math.exp(elasticity * math.log(exchange) + hold_exponent * math.log(hold))
         weights[i] = own
         got = concession_level_of(partner_ideal[i], ideal[i], partner_demand[i])
         received += own * got

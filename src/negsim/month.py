@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from negsim.compiled import kernel
+from negsim.compiled import kernel, unowned
 from negsim.constants import Constants
 from negsim.draws import STREAMS, draw_key_of, month_draw_of
 from negsim.dynamics import (
@@ -316,6 +316,28 @@ class RunTraces(NamedTuple):
     effective_historical: np.ndarray  # [R, T, S]: the effective salience of historical issues
 
 
+class Workspace(NamedTuple):
+    """The compiled loop's working rows for one run's month (a state's row ``[S, ...]``)."""
+
+    base: np.ndarray  # [S, 6]: the drivers each state feels
+    pressure: np.ndarray  # [S, Q]: each named power's push
+    inducement: np.ndarray  # [S, Q]: ... and what it offers
+    effective: np.ndarray  # [S, I]: effective saliences
+    offers: np.ndarray  # [S, I]: what each side puts on the table
+    opening: np.ndarray  # [S, I]: the demands as the month opened
+    target: np.ndarray  # [I]
+    scratch: np.ndarray  # [3, I]: the concession rule's scratch rows
+    drive: np.ndarray  # [S]
+    willingness: np.ndarray  # [S]
+    rate: np.ndarray  # [S]: the pace of this month's talks
+    paced: np.ndarray  # [S]: the talks' intensity that pace was computed for
+    override: np.ndarray  # [S]
+    disposition: np.ndarray  # [S]
+    unpinned: np.ndarray  # [S] bool: no seat is a student's
+    closed: np.ndarray  # [I] bool: issues the package leaves open (shelved) if signed
+    draw: np.ndarray  # [4]: the month's draws
+
+
 @kernel
 def runs_of(
     state: tuple,
@@ -338,19 +360,52 @@ def runs_of(
     compiled rules: the Mesa model's month, for one run at a time. Fills each run's
     agreement month (-1: none), closing gaps and shelved issues.
     """
+    states, issues, powers = state[5].shape[1], state[5].shape[2], state[1].shape[2]
+    work = Workspace(
+        np.empty((states, len(DRIVER_NAMES))),
+        np.empty((states, powers)),
+        np.empty((states, powers)),
+        np.empty((states, issues)),
+        np.empty((states, issues)),
+        np.empty((states, issues)),
+        np.empty(issues),
+        np.empty((3, issues)),
+        np.empty(states),
+        np.empty(states),
+        np.empty(states),
+        np.empty(states),
+        np.empty(states),
+        np.empty(states),
+        np.zeros(states, np.bool_),
+        np.zeros(issues, np.bool_),
+        np.empty(STREAMS),
+    )
+    _runs(state, seeds, constants, table, last, agreement_step, gaps, shelved, traces, work)
+
+
+@kernel
+def _runs(
+    state: tuple,
+    seeds: np.ndarray,
+    constants: np.ndarray,
+    table: TimelineArrays,
+    last: int,
+    agreement_step: np.ndarray,
+    gaps: np.ndarray,
+    shelved: np.ndarray,
+    traces: RunTraces,
+    work: Workspace,
+) -> None:
+    """:func:`runs_of`'s loop, over arrays its caller holds (so their views need no counts)."""
+    state, seeds, constants, table, agreement_step, gaps, shelved, traces, work = unowned(
+        (state, seeds, constants, table, agreement_step, gaps, shelved, traces, work)
+    )
     motivations, dependence, salience, ideal, origin, demand = state[:6]
     scale, hold, shock_sd, talks_active, signed_step = state[6:]
+    base, pressure, inducement, effective, offers, opening, target = work[:7]
+    scratch, drive, willingness, rate, paced, override, disposition = work[7:14]
+    unpinned, closed, draw = work[14:]
     runs, states, issues = ideal.shape
-    own = len(DRIVER_NAMES)
-    powers = dependence.shape[2]
-    base, pressure = np.empty((states, own)), np.empty((states, powers))
-    inducement = np.empty((states, powers))
-    effective, offers = np.empty((states, issues)), np.empty((states, issues))
-    opening, target, work = np.empty((states, issues)), np.empty(issues), np.empty((3, issues))
-    drive, willingness, rate = np.empty(states), np.empty(states), np.empty(states)
-    override, disposition = np.empty(states), np.empty(states)
-    unpinned, closed = np.zeros(states, np.bool_), np.zeros(issues, np.bool_)
-    draw = np.empty(STREAMS)
     record = traces.gaps.shape[0] > 0
     for r in range(runs):
         m, dep, sal, own_ideal = motivations[r], dependence[r], salience[r], ideal[r]
@@ -359,8 +414,9 @@ def runs_of(
         key = draw_key_of(seeds[r])
         active, signed_at = talks_active[r], signed_step[r]
         agreement_step[r] = -1
+        paced[:] = np.nan  # the intensity each state's pace was computed for (none yet)
         for t in range(last):
-            # The month opens: its events, the gaps they leave, the drivers, the pace.
+            # The month opens: its events and the gaps they leave.
             moved = False
             if table.action_start[t] < table.action_start[t + 1]:
                 active, moved = events_of(
@@ -380,31 +436,34 @@ def runs_of(
             if t == 0 or moved:
                 for i in range(issues):
                     run_gaps[i] = gap_of(dem[0, i], dem[1, i], table.orientation[i])
-            levels_of(table.drivers, scale[r], hold[r], t, base, pressure, inducement)
-            for s in range(states):
-                intensity = base[s, D_TALKS_INTENSITY]
-                if table.summit[t]:
-                    intensity = max(intensity, k[K_SUMMIT])
-                rate[s] = pace_of(intensity, k[K_ADJUSTMENT])
-            month_draw_of(key, t, draw)
-            # Each state assesses its situation.
-            for s in range(states):
-                drive[s], _, willingness[s] = assess_of(
-                    m[s],
-                    base[s],
-                    pressure[s],
-                    inducement[s],
-                    dep[s],
-                    sal[s],
-                    table.historical,
-                    run_gaps,
-                    shock_sd[r] * draw[s],
-                    table.deferrable,
-                    k,
-                    effective[s],
-                )
-                override[s] = override_of(m[s, M_AUTONOMY], m[s, M_DISPOSITION])
-                disposition[s] = m[s, M_DISPOSITION]
+            # Each state assesses its situation. Suspended talks neither move nor sign, and the
+            # month's draws are a function of its number: unless traced, no one need assess.
+            if active or record:
+                levels_of(table.drivers, scale[r], hold[r], t, base, pressure, inducement)
+                for s in range(states):
+                    intensity = base[s, D_TALKS_INTENSITY]
+                    if table.summit[t]:
+                        intensity = max(intensity, k[K_SUMMIT])
+                    if intensity != paced[s]:  # the pace changes only with the intensity
+                        paced[s], rate[s] = intensity, pace_of(intensity, k[K_ADJUSTMENT])
+                month_draw_of(key, t, draw)
+                for s in range(states):
+                    drive[s], _, willingness[s] = assess_of(
+                        m[s],
+                        base[s],
+                        pressure[s],
+                        inducement[s],
+                        dep[s],
+                        sal[s],
+                        table.historical,
+                        run_gaps,
+                        shock_sd[r] * draw[s],
+                        table.deferrable,
+                        k,
+                        effective[s],
+                    )
+                    override[s] = override_of(m[s, M_AUTONOMY], m[s, M_DISPOSITION])
+                    disposition[s] = m[s, M_DISPOSITION]
             # At a summit the table settles both offers; then each state moves (if in session).
             if active:
                 opening[:] = dem
@@ -438,7 +497,7 @@ def runs_of(
                         table.deferrable,
                         k,
                         target,
-                        work,
+                        scratch,
                     )
                     for i in range(issues):
                         dem[s, i] = adjusted_of(opening[s, i], target[i], True, rate[s])
