@@ -45,3 +45,22 @@ def test_a_changed_rule_drops_the_cached_code_built_from_it(tmp_path):
     assert renew_stale_cache(package)
     assert not index.exists()  # built from the old rule: dropped
     assert kept.exists()  # what is not numba's is left alone
+
+
+def test_run_seeds_are_numpys_seed_sequence():
+    import numpy as np
+
+    from negsim.simulation import replication_seed, replication_seeds
+
+    def numpys(master: int, index: int) -> int:
+        state = np.random.SeedSequence([master, index]).generate_state(1, dtype=np.uint64)
+        return int(state[0])
+
+    rng = np.random.default_rng(0)
+    masters = [0, 1, 2**32 - 1, 2**32, 2**63 - 1, *rng.integers(0, 2**63, 40, dtype=np.uint64)]
+    for master in masters:
+        firsts = [0, 2**32 - 3, int(rng.integers(0, 2**62))]
+        for first in firsts:
+            got = replication_seeds(int(master), 4, first)
+            assert [int(x) for x in got] == [numpys(int(master), first + k) for k in range(4)]
+    assert replication_seed(7, 12) == numpys(7, 12)

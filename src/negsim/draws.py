@@ -23,6 +23,69 @@ STREAMS = 4
 SALT = np.uint64(0x6E65_6773_696D_0001)  # keeps these streams apart from the judgements'
 
 
+# numpy's SeedSequence (NEP 19, after Melissa O'Neill's seed_seq_fe), for the entropy
+# [master seed, run index]: each run's seed, as numpy derives it, without a Python object
+# per run. 32-bit words held in 64-bit integers and masked.
+_WORD = np.uint64(0xFFFFFFFF)
+_POOL = 4
+_INIT_A, _MULT_A = np.uint64(0x43B0D7E5), np.uint64(0x931E8875)
+_INIT_B, _MULT_B = np.uint64(0x8B51F9DD), np.uint64(0x58F38DED)
+_MIX_L, _MIX_R = np.uint64(0xCA01F9DD), np.uint64(0x4973F715)
+_HALF = np.uint64(16)
+
+
+@rule
+def _hashmix(value: np.uint64, hashed: np.uint64) -> tuple[np.uint64, np.uint64]:
+    value = value ^ hashed
+    hashed = (hashed * _MULT_A) & _WORD
+    value = (value * hashed) & _WORD
+    return value ^ (value >> _HALF), hashed
+
+
+@rule
+def _mix_words(x: np.uint64, y: np.uint64) -> np.uint64:
+    result = (_MIX_L * x - _MIX_R * y) & _WORD
+    return result ^ (result >> _HALF)
+
+
+@rule
+def run_seed_of(master: np.uint64, index: np.uint64) -> np.uint64:
+    """Run ``index``'s seed under ``master``: numpy's ``SeedSequence([master, index])``'s
+    first 64-bit word of state (both below 2**64)."""
+    entropy = np.zeros(_POOL, np.uint64)
+    n = 0
+    for number in (master, index):  # each number as its 32-bit words, low first (0: one word)
+        entropy[n] = number & _WORD
+        n += 1
+        if number >> np.uint64(32):
+            entropy[n] = number >> np.uint64(32)
+            n += 1
+    pool = np.zeros(_POOL, np.uint64)
+    hashed = _INIT_A
+    for i in range(_POOL):
+        pool[i], hashed = _hashmix(entropy[i] if i < n else np.uint64(0), hashed)
+    for source in range(_POOL):
+        for target in range(_POOL):
+            if source != target:
+                mixed, hashed = _hashmix(pool[source], hashed)
+                pool[target] = _mix_words(pool[target], mixed)
+    words = np.zeros(2, np.uint64)
+    hashed = _INIT_B
+    for i in range(2):
+        value = pool[i] ^ hashed
+        hashed = (hashed * _MULT_B) & _WORD
+        value = (value * hashed) & _WORD
+        words[i] = value ^ (value >> _HALF)
+    return words[0] | (words[1] << np.uint64(32))
+
+
+@kernel
+def run_seeds_of(master: np.uint64, first: np.uint64, out: np.ndarray) -> None:
+    """The seeds of runs ``first .. first + len(out) - 1`` under ``master``, into ``out``."""
+    for k in range(out.shape[0]):
+        out[k] = run_seed_of(master, first + np.uint64(k))
+
+
 @rule
 def mix_of(x: np.uint64) -> np.uint64:
     """SplitMix64's finaliser of one 64-bit word (wrapping arithmetic)."""

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from negsim.constants import DEFAULT_CONSTANTS, Constants
+from negsim.draws import run_seeds_of
 from negsim.engine import run_batch
 from negsim.model import NegotiationModel
 from negsim.outcome import summarize
@@ -15,16 +16,21 @@ from negsim.scenario import Scenario
 
 
 def replication_seed(master_seed: int, index: int) -> int:
-    """The seed of run ``index`` under a master seed (same whatever engine or worker runs it)."""
-    sequence = np.random.SeedSequence([int(master_seed), int(index)])
-    return int(sequence.generate_state(1, dtype=np.uint64)[0])
+    """The seed of run ``index`` under a master seed (same whatever engine or worker runs it).
+
+    numpy's ``SeedSequence([master_seed, index])``, first 64-bit word of its state
+    (:func:`negsim.draws.run_seed_of`, compiled, gives the same numbers).
+    """
+    return int(replication_seeds(master_seed, 1, index)[0])
 
 
 def replication_seeds(master_seed: int, count: int, first: int = 0) -> np.ndarray:
     """Seeds of runs ``first .. first + count - 1``."""
-    return np.array(
-        [replication_seed(master_seed, k) for k in range(first, first + count)], dtype=np.uint64
-    )
+    if not 0 <= int(master_seed) < 2**64 or not 0 <= int(first) <= 2**64 - max(int(count), 1):
+        raise ValueError("a master seed and run numbers are whole numbers from 0 to 2**64 - 1")
+    seeds = np.empty(int(count), dtype=np.uint64)
+    run_seeds_of(np.uint64(master_seed), np.uint64(first), seeds)
+    return seeds
 
 
 def simulate(
