@@ -2,8 +2,8 @@
 
 Usage::
 
-    python benchmarks/bench_sweep.py            # full: ratio, 10^5 and 10^6 runs (a few minutes)
-    python benchmarks/bench_sweep.py --quick    # ratio on a smaller Mesa subset, 10^5 runs (~1 min)
+    python benchmarks/bench_sweep.py            # full: ratio, 10^5 and 10^6 runs (about 3 minutes)
+    python benchmarks/bench_sweep.py --quick    # ratio on a smaller Mesa subset, 10^5 runs (~40 s)
 
 1. Runs per second of the batch engine and of the Mesa model on the *same* 2,000-point
    sweep of the 1965 scenario (a Latin hypercube over U.S. pressure, Japan's audience cost
@@ -41,6 +41,7 @@ import threading
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 import yaml
 
@@ -68,6 +69,7 @@ def machine() -> dict:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "numba": numba.__version__,
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
