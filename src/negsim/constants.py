@@ -10,9 +10,6 @@ Each constant's meaning and how it was chosen is in ``docs/model.md`` and
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from functools import cached_property
-
-import numpy as np
 
 
 @dataclass(frozen=True)
@@ -60,12 +57,6 @@ class Constants:
         if name not in self.names():
             raise KeyError(f"unknown constant {name!r}; known: {', '.join(self.names())}")
         return replace(self, **{name: getattr(self, name) * factor})
-
-    @cached_property
-    def concession_constants(self) -> np.ndarray:
-        """The constants the compiled concession rule reads, in its order (one array per set)."""
-        names = ("reach", "exchange_elasticity", "hold_exponent", "reciprocity_margin")
-        return np.array([*(getattr(self, n) for n in names), self.override_margin])
 
     @classmethod
     def names(cls) -> list[str]:
