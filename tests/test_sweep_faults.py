@@ -233,6 +233,9 @@ def test_a_second_sweep_into_the_same_directory_is_refused(slow_experiment, tmp_
     first = start_sweep(slow_experiment, out)
     try:
         wait_for_first_chunk(first, out)
+        # Held in the middle (stopped, its lock held), however fast it runs: the compiled
+        # engine finishes this sweep in about the time a second negsim takes to start.
+        os.killpg(first.pid, signal.SIGSTOP)
         for extra in (["--resume"], []):
             second = negsim("sweep", str(slow_experiment), "--out", str(out), "--workers", "1",
                             "--no-progress", *extra)  # fmt: skip
@@ -241,6 +244,8 @@ def test_a_second_sweep_into_the_same_directory_is_refused(slow_experiment, tmp_
             assert str(out) in second.stderr
         assert first.poll() is None  # the first goes on, undisturbed
     finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(first.pid, signal.SIGCONT)
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=60)
     done = negsim("sweep", str(slow_experiment), "--out", str(out), "--resume", "--workers", "2",
