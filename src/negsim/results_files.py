@@ -1,10 +1,13 @@
 """The one way negsim writes a file: whole or not at all, and a message when it cannot.
 
 Every result file (a run's series, summary and figure, a sweep's chunks and manifest, a plot,
-a report) is written to a hidden temporary file beside its place, flushed to disk (fsync),
-renamed into place, and the directory flushed too, so that neither a crash nor a full disk
-leaves a half-written file under the real name. :func:`write_files` does this for a group
-of files that belong together: all of them appear, or none.
+a report) is written to a file with no name yet in its directory (Linux's ``O_TMPFILE``),
+flushed to disk (fsync), given its name, and the directory flushed too, so that neither a
+crash nor a full disk leaves a half-written file under the real name, and a process killed
+mid-write (kill -9) leaves nothing behind at all. Where a system has no unnamed files, a
+hidden temporary file beside the place is written and renamed instead (a kill -9 then
+leaves it; a sweep's ``--resume`` removes its own). :func:`write_files` does this for a
+group of files that belong together: all of them appear, or none.
 """
 
 from __future__ import annotations
@@ -71,32 +74,75 @@ def _fsync_path(path: Path, flags: int = os.O_RDONLY) -> None:
         os.close(fd)
 
 
+class _Staged:
+    """A file being written: its final place, and an unnamed file (or a hidden name) for it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.fd = path, None
+        with contextlib.suppress(OSError, AttributeError):  # no O_TMPFILE: a hidden name
+            self.fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o666)
+        self.tmp = Path(f"/proc/self/fd/{self.fd}") if self.fd is not None else _temporary(path)
+
+    def flush(self) -> None:
+        if self.fd is None:
+            _fsync_path(self.tmp)
+        else:
+            os.fsync(self.fd)
+
+    def publish(self) -> None:
+        """Give the written file its name (replacing a file already there)."""
+        if self.fd is not None:
+            try:
+                self._link(self.path)
+                return
+            except FileExistsError:  # replaced: linked beside it, then renamed over it
+                hidden = _temporary(self.path)
+                hidden.unlink(missing_ok=True)
+                self._link(hidden)
+                self.tmp = hidden
+        os.replace(self.tmp, self.path)
+
+    def _link(self, path: Path) -> None:
+        # linkat(AT_SYMLINK_FOLLOW) through /proc names the unnamed file (open(2)); os.link
+        # passes that flag only when given a directory descriptor.
+        directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.link(self.tmp, path.name, dst_dir_fd=directory, follow_symlinks=True)
+        finally:
+            os.close(directory)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+        if self.tmp.parent == self.path.parent:  # a hidden name beside it, if still there
+            with contextlib.suppress(OSError):  # a read-only directory: nothing was written there
+                self.tmp.unlink(missing_ok=True)
+
+
 def write_files(files: dict[Path, Writer]) -> None:
     """Write a group of files atomically as one: every file appears whole, or none does.
 
-    Each is written to a temporary file first (this is where a full disk fails, and then
-    every temporary file is removed); only when all are on disk are they renamed into place.
+    Each is written to an unnamed (or hidden temporary) file first (this is where a full disk
+    fails, and then nothing is left); only when all are on disk are they named.
     """
-    staged: list[tuple[Path, Path]] = []
+    staged: list[_Staged] = []
     current = next(iter(files), Path("."))
     try:
         for path, write in files.items():
             current = path
-            tmp = _temporary(path)
-            staged.append((tmp, path))
-            write(tmp)
-            _fsync_path(tmp)
-        for tmp, path in staged:
-            current = path
-            os.replace(tmp, path)
+            staged.append(file := _Staged(path))
+            write(file.tmp)
+            file.flush()
+        for file in staged:
+            current = file.path
+            file.publish()
         for directory in {path.parent for path in files}:
             _fsync_path(directory)
     except OSError as exc:
         raise output_error(current, exc) from None
     finally:
-        for tmp, _ in staged:
-            with contextlib.suppress(OSError):  # a read-only directory: nothing was written there
-                tmp.unlink(missing_ok=True)
+        for file in staged:
+            file.close()
 
 
 def write_file(path: Path, write: Writer) -> None:
