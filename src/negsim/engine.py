@@ -20,7 +20,7 @@ import numpy as np
 from negsim.constants import DEFAULT_CONSTANTS, Constants
 from negsim.dynamics import MOTIVATION_NAMES, RULE_CONSTANTS, rule_constants, set_salience
 from negsim.judgements import scenario_judgements, with_draws
-from negsim.month import RunTraces, runs_of, timeline_arrays
+from negsim.month import RunTraces, runs_of, timeline_arrays, workspace
 from negsim.outcome import concession_shares, settlement_points
 from negsim.parameters import check_value, resolve_path
 from negsim.runstate import RunState, initial_state
@@ -150,6 +150,7 @@ def run_batch(
         final_gap,
         shelved,
         traces,
+        workspace(n_states, n_issues, len(timeline.power_ids)),
     )
     done = agreement_step >= 0
     points = settlement_points(state.demand, done)

@@ -338,6 +338,23 @@ class Workspace(NamedTuple):
     draw: np.ndarray  # [4]: the month's draws
 
 
+def workspace(states: int, issues: int, powers: int) -> Workspace:
+    """The working rows :func:`runs_of` needs (allocated by its caller, who holds them)."""
+    by_issue = (states, issues)
+    return Workspace(
+        np.empty((states, len(DRIVER_NAMES))),
+        np.empty((states, powers)),
+        np.empty((states, powers)),
+        *(np.empty(by_issue) for _ in range(3)),
+        np.empty(issues),
+        np.empty((3, issues)),
+        *(np.empty(states) for _ in range(6)),
+        np.zeros(states, bool),
+        np.zeros(issues, bool),
+        np.empty(STREAMS),
+    )
+
+
 @kernel
 def runs_of(
     state: tuple,
@@ -349,6 +366,7 @@ def runs_of(
     gaps: np.ndarray,
     shelved: np.ndarray,
     traces: RunTraces,
+    work: Workspace,
 ) -> None:
     """Every run of a batch, month by month to agreement or month ``last``, in place.
 
@@ -358,45 +376,10 @@ def runs_of(
     the stages of :func:`open_month`, :func:`assess_side`, :func:`exchange_at_summit`,
     :func:`negotiate_side` and :func:`close_month`, in that order, through the same
     compiled rules: the Mesa model's month, for one run at a time. Fills each run's
-    agreement month (-1: none), closing gaps and shelved issues.
+    agreement month (-1: none), closing gaps and shelved issues. ``work`` is
+    :func:`workspace`'s: every array here is held by the caller for the whole call, so the
+    loop may view them without reference counts (:func:`~negsim.compiled.unowned`).
     """
-    states, issues, powers = state[5].shape[1], state[5].shape[2], state[1].shape[2]
-    work = Workspace(
-        np.empty((states, len(DRIVER_NAMES))),
-        np.empty((states, powers)),
-        np.empty((states, powers)),
-        np.empty((states, issues)),
-        np.empty((states, issues)),
-        np.empty((states, issues)),
-        np.empty(issues),
-        np.empty((3, issues)),
-        np.empty(states),
-        np.empty(states),
-        np.empty(states),
-        np.empty(states),
-        np.empty(states),
-        np.empty(states),
-        np.zeros(states, np.bool_),
-        np.zeros(issues, np.bool_),
-        np.empty(STREAMS),
-    )
-    _runs(state, seeds, constants, table, last, agreement_step, gaps, shelved, traces, work)
-
-
-@kernel
-def _runs(
-    state: tuple,
-    seeds: np.ndarray,
-    constants: np.ndarray,
-    table: TimelineArrays,
-    last: int,
-    agreement_step: np.ndarray,
-    gaps: np.ndarray,
-    shelved: np.ndarray,
-    traces: RunTraces,
-    work: Workspace,
-) -> None:
-    """:func:`runs_of`'s loop, over arrays its caller holds (so their views need no counts)."""
     state, seeds, constants, table, agreement_step, gaps, shelved, traces, work = unowned(
         (state, seeds, constants, table, agreement_step, gaps, shelved, traces, work)
     )
