@@ -452,12 +452,10 @@ MAX_LEVERAGE = 20.0
 @rule
 def exchange_ratio_of(own_share: float, partner_share: float, override: float) -> float:
     """One issue's exchange ratio from the two sides' shares (see :func:`issue_exchange_ratio`)."""
-    if own_share > 0.0:
-        ratio = min(partner_share / own_share, MAX_LEVERAGE)
-    elif partner_share == 0.0:
-        ratio = 1.0
+    if partner_share >= MAX_LEVERAGE * own_share:  # capped (no division by a share near 0)
+        ratio = MAX_LEVERAGE if partner_share > 0.0 else 1.0
     else:
-        ratio = MAX_LEVERAGE
+        ratio = partner_share / own_share
     if ratio < 1.0:
         ratio = ratio + (1.0 - ratio) * override
     return ratio
