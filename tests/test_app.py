@@ -134,6 +134,26 @@ def test_controls_are_labelled_with_the_scenarios_states_and_pass_mesas_check(ab
     assert rebuilt.levers == model.levers
 
 
+def test_reset_keeps_the_ranges_of_the_levers_it_did_not_move():
+    """Reset sends every slider; only a moved one becomes a point value (as ``--set`` does)."""
+    from negsim.judgements import scenario_judgements
+
+    spec = load_scenario(find_scenario(SCENARIO_NAME))
+    ranged = {j.path for j in scenario_judgements(spec)}
+    assert "states.JPN.audience_cost" in ranged and len(ranged) > 10  # levers carry ranges
+    values = {k: p["value"] if isinstance(p, dict) else p
+              for k, p in model_params(spec, SCENARIO_NAME).items()}  # fmt: skip
+    untouched = SeminarModel(**values)  # what Reset builds with no slider moved
+    assert {j.path for j in scenario_judgements(untouched.spec)} == ranged
+    moved = SeminarModel(**{**values, "side_b_audience_cost": 0.3})
+    assert {j.path for j in scenario_judgements(moved.spec)} == ranged - {
+        "states.JPN.audience_cost"
+    }
+    assert moved.spec == load_scenario(
+        find_scenario(SCENARIO_NAME), {"states.JPN.audience_cost": 0.3}
+    )  # the scenario of `negsim run ... --set states.JPN.audience_cost=0.3`
+
+
 # --- the page's components ---------------------------------------------------------------------
 
 

@@ -137,6 +137,19 @@ def calibrated_levers(spec: Scenario) -> dict[str, float]:
     return levers
 
 
+def moved_only(spec: Scenario, levers: dict[str, float | None]) -> dict[str, float]:
+    """The levers that differ from the scenario's own values.
+
+    Reset sends every slider, moved or not; a lever at the file's value must stay the file's
+    value, range included, since an override is a point value (``--set`` removes the path's
+    range) and replications would otherwise hold it fixed where ``negsim run`` draws it.
+    """
+    own = calibrated_levers(spec)
+    return {
+        k: v for k, v in levers.items() if v is not None and k in own and abs(v - own[k]) > 1e-9
+    }
+
+
 def checked_lever(name: str, value: Any) -> float | None:
     """A lever's value as sent by the page: ``None``, or a finite number from 0 to its maximum."""
     if value is None:
@@ -182,11 +195,8 @@ class SeminarModel(NegotiationModel):
         levers = {k: checked_lever(k, v) for k, v in levers.items()}
         path = offered_path(scenario_name)
         base = load_scenario(path)
-        spec = (
-            load_scenario(path, lever_overrides(base, levers))
-            if any(v is not None for v in levers.values())
-            else base
-        )
+        moved = moved_only(base, levers)
+        spec = load_scenario(path, lever_overrides(base, moved)) if moved else base
         self.scenario_name = scenario_name
         self.seed = checked_seed(seed)
         super().__init__(spec, rng=replication_seed(self.seed, 0))
