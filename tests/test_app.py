@@ -231,6 +231,21 @@ def test_page_steps_resets_and_picks_a_scenario(monkeypatch, ab_scenario):
     assert not re.search(r"\(history \d", text)  # every lever at the scenario's own value
 
 
+def test_reset_keeps_the_seed_on_the_slider_and_in_the_next_run(monkeypatch):
+    monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
+    _, rc = render_page()
+    seed = rc.find(v.Slider, label="Seed (as negsim run --seed)")
+    us = rc.find(v.Slider, label="U.S. pressure (× historical; 0 = none)")
+    seed.widget.v_model = 3
+    us.widget.v_model = 0.7  # a lever moved too: the sliders are rebuilt from the new run
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert "seed 3." in status_text(rc) and "×0.7" in status_text(rc)
+    assert seed.widget.v_model == 3  # not back at 0 while the run uses 3
+    us.widget.v_model = 0.5
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert "seed 3." in status_text(rc) and "×0.5" in status_text(rc)
+
+
 def test_page_reports_a_scenario_that_cannot_be_read(monkeypatch, tmp_path):
     bad = tmp_path / "broken.yaml"
     bad.write_text("id: broken\ntitle: [unclosed\n", encoding="utf-8")

@@ -247,8 +247,12 @@ class SeminarModel(NegotiationModel):
         return not self.running
 
 
-def model_params(spec: Scenario, scenario_name: str) -> dict[str, Any]:
-    """SolaraViz's controls for one scenario: sliders at its calibrated values."""
+def model_params(spec: Scenario, scenario_name: str, seed: int = 0) -> dict[str, Any]:
+    """SolaraViz's controls for one run: the levers at its scenario's values, and its seed.
+
+    The page rebuilds its sliders from these after each Reset, so the seed must be the run's
+    own: a seed slider back at 0 would show one seed and rebuild the next run with another.
+    """
     levers = calibrated_levers(spec)
     params: dict[str, Any] = {
         "scenario_name": scenario_name,  # fixed: the picker above SolaraViz chooses it
@@ -262,7 +266,7 @@ def model_params(spec: Scenario, scenario_name: str) -> dict[str, Any]:
         },
         "seed": {
             "type": "SliderInt",
-            "value": 0,
+            "value": seed,
             "label": "Seed (as negsim run --seed)",
             "min": 0,
             "max": SEED_MAX,
@@ -661,7 +665,7 @@ def ScenarioView(
     """
     model = solara.use_reactive(solara.use_memo(lambda: opened, []))
     current = model.value
-    params = model_params(current.spec, current.scenario_name)
+    params = model_params(current.spec, current.scenario_name, current.seed)
     parameters = solara.use_reactive(
         {k: v["value"] if isinstance(v, dict) else v for k, v in params.items()}
     )
