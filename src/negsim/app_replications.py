@@ -292,6 +292,7 @@ def ReplicationsPanel(
             ),
         )
         with solara.Row(style={"align-items": "center"}, gap="16px"):
+            solara.HTML(tag="span", unsafe_innerHTML="<b>Replications:</b>")
             solara.ToggleButtonsSingle(
                 value=count.value,
                 values=list(REPLICATION_CHOICES),

@@ -127,8 +127,9 @@ def agreement_dates_figure(
         ax.set_ylabel("Runs agreeing (count)", fontsize=12)
     share = len(months) / runs if runs else 0.0
     ax.set_title(f"{title}\n{runs:,} runs; {share:.1%} reach an agreement", fontsize=12)
+    ax.tick_params(labelsize=11)
     if ax.get_legend_handles_labels()[0]:
-        fig.legend(loc="outside lower center", ncol=3, fontsize=10, frameon=False)
+        fig.legend(loc="outside lower center", ncol=3, fontsize=11, frameon=False)
     ax.grid(alpha=0.3)
     return fig
 
