@@ -139,6 +139,23 @@ def play_japan_from_the_seventh_round(page: Page) -> None:
     shoot(page, "teaching_play_debrief.png")
 
 
+def how_sure_at_0_7(page: Page) -> None:
+    """1965 at 0.7 of history's U.S. pressure, 200 replications with the ranges; one shot.
+
+    Leaves the U.S.-pressure slider at 0 (not applied), where exercise 4's steps expect it.
+    """
+    set_slider(page, US_SLIDER, "Home")
+    set_slider(page, US_SLIDER, "ArrowRight", 7)
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_test_id("negsim-us").filter(has_text="×0.7").wait_for()
+    page.get_by_role("button", name="How sure? (many runs)").click()
+    page.get_by_role("button", name="Run 200 replications").click()
+    page.get_by_test_id("negsim-sure-probability").wait_for()
+    page.wait_for_timeout(1500)
+    shoot(page, "teaching_how_sure.png")
+    set_slider(page, US_SLIDER, "Home")
+
+
 def main() -> None:
     IMG.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -179,6 +196,9 @@ def main() -> None:
             page.get_by_test_id("negsim-compare-agreement-1").wait_for()
             page.wait_for_timeout(1500)
             shoot(page, "teaching_compare.png")
+
+            # Exercise 2, How sure?: 200 runs at 0.7 of the historical U.S. pressure.
+            how_sure_at_0_7(page)
 
             # Exercise 4: a student plays Japan from the seventh round.
             set_slider(page, US_SLIDER, "ArrowRight", 10)  # back to history's x1.0

@@ -2,7 +2,8 @@
 
 Each figure the README or a guide quotes from a run stands between markers,
 ``<!--q:ID-->June 1965<!--/q-->``, and ``docs/quoted_figures.yaml`` says how it is computed
-(a scenario, its ``--set`` overrides and a measure of the run ``negsim run`` makes, seed 0).
+(a scenario, its ``--set`` overrides and a measure of the run ``negsim run`` makes, seed 0;
+with ``replications: R``, of ``negsim run -r R`` and with ``fixed: true`` of ``-r R --fixed``).
 
     python experiments/quoted_figures.py           # quoted, computed, DRIFT; exit 1 on drift
     python experiments/quoted_figures.py --write   # rewrite the quoted figures from the runs
@@ -25,7 +26,7 @@ import yaml
 
 from negsim.calendar import parse_month
 from negsim.scenario import load_scenario
-from negsim.simulation import replication_seed, simulate
+from negsim.simulation import replicate, replication_seed, simulate
 
 REPO = Path(__file__).resolve().parents[1]
 TABLE = REPO / "docs" / "quoted_figures.yaml"
@@ -40,17 +41,36 @@ def month_words(month: str) -> str:
 
 
 @cache
-def _run(scenario: str, overrides: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
-    """The summary of ``negsim run SCENARIO --set ...`` (seed 0, the app's default run too)."""
+def _run(
+    scenario: str,
+    overrides: tuple[tuple[str, Any], ...],
+    replications: int = 1,
+    fixed: bool = False,
+) -> dict[str, Any]:
+    """The summary of ``negsim run SCENARIO --set ... [-r R [--fixed]]`` (seed 0, as the app's
+    default run and its *How sure?* with the levers at these values)."""
     spec = load_scenario(scenario, dict(overrides))
     _, summary = simulate(spec, seed=replication_seed(0, 0))
+    if replications > 1:
+        summary |= replicate(spec, 0, replications, draw=not fixed)
     return summary
 
 
 def measure(summary: dict[str, Any], name: str) -> Any:
     """One measure of a run's summary: ``agreement``, ``agreement_year``, ``mean_final_gap``,
-    ``final_gap:ISSUE``, ``package_value:ISSUE``, ``mean_share:STATE``, ``share:STATE:ISSUE``."""
+    ``final_gap:ISSUE``, ``package_value:ISSUE``, ``mean_share:STATE``, ``share:STATE:ISSUE``;
+    of replications: ``probability``, ``probability_fixed``, ``date_quantiles`` (10/50/90 %)
+    and ``spread_from_judgements:agreed`` (or ``:agreement_month``)."""
     kind, *args = name.split(":")
+    if kind == "probability":
+        return summary["agreement_probability"]
+    if kind == "probability_fixed":
+        return summary["agreement_probability_fixed"]
+    if kind == "date_quantiles":
+        q = summary["agreement_date_quantiles"]
+        return f"{q['q10']} / {q['q50']} / {q['q90']}" if q else "no agreement"
+    if kind == "spread_from_judgements":
+        return summary["spread"][args[0]]["from_judgements"]
     date = summary["agreement_date"]
     if kind == "agreement":
         return f"agreement in {month_words(date)}" if date else "no agreement"
@@ -78,7 +98,10 @@ def computed() -> dict[str, str]:
     out = {}
     for fid, spec in table.items():
         overrides = tuple(sorted((spec.get("set") or {}).items()))
-        value = measure(_run(spec["scenario"], overrides), spec["measure"])
+        run = _run(
+            spec["scenario"], overrides, spec.get("replications", 1), spec.get("fixed", False)
+        )
+        value = measure(run, spec["measure"])
         fmt = spec.get("format", "{:.2f}")
         if isinstance(value, int | float):
             value = round(float(value), 9) + 0.0  # no "-0.00"

@@ -134,6 +134,26 @@ def test_controls_are_labelled_with_the_scenarios_states_and_pass_mesas_check(ab
     assert rebuilt.levers == model.levers
 
 
+def test_reset_keeps_the_ranges_of_the_levers_it_did_not_move():
+    """Reset sends every slider; only a moved one becomes a point value (as ``--set`` does)."""
+    from negsim.judgements import scenario_judgements
+
+    spec = load_scenario(find_scenario(SCENARIO_NAME))
+    ranged = {j.path for j in scenario_judgements(spec)}
+    assert "states.JPN.audience_cost" in ranged and len(ranged) > 10  # levers carry ranges
+    values = {k: p["value"] if isinstance(p, dict) else p
+              for k, p in model_params(spec, SCENARIO_NAME).items()}  # fmt: skip
+    untouched = SeminarModel(**values)  # what Reset builds with no slider moved
+    assert {j.path for j in scenario_judgements(untouched.spec)} == ranged
+    moved = SeminarModel(**{**values, "side_b_audience_cost": 0.3})
+    assert {j.path for j in scenario_judgements(moved.spec)} == ranged - {
+        "states.JPN.audience_cost"
+    }
+    assert moved.spec == load_scenario(
+        find_scenario(SCENARIO_NAME), {"states.JPN.audience_cost": 0.3}
+    )  # the scenario of `negsim run ... --set states.JPN.audience_cost=0.3`
+
+
 # --- the page's components ---------------------------------------------------------------------
 
 
@@ -209,6 +229,21 @@ def test_page_steps_resets_and_picks_a_scenario(monkeypatch, ab_scenario):
     assert f'negsim-date">{spec.start[:7]}<' in text
     assert f"{a} (" in text and "ROK (" not in text
     assert not re.search(r"\(history \d", text)  # every lever at the scenario's own value
+
+
+def test_reset_keeps_the_seed_on_the_slider_and_in_the_next_run(monkeypatch):
+    monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
+    _, rc = render_page()
+    seed = rc.find(v.Slider, label="Seed (as negsim run --seed)")
+    us = rc.find(v.Slider, label="U.S. pressure (× historical; 0 = none)")
+    seed.widget.v_model = 3
+    us.widget.v_model = 0.7  # a lever moved too: the sliders are rebuilt from the new run
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert "seed 3." in status_text(rc) and "×0.7" in status_text(rc)
+    assert seed.widget.v_model == 3  # not back at 0 while the run uses 3
+    us.widget.v_model = 0.5
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert "seed 3." in status_text(rc) and "×0.5" in status_text(rc)
 
 
 def test_page_reports_a_scenario_that_cannot_be_read(monkeypatch, tmp_path):
@@ -466,3 +501,213 @@ def test_a_futures_debrief_puts_1965s_shares_beside_the_game_and_claims_no_histo
     assert "Your game: agreement" in text
     assert "this future has no history to compare with" in text
     assert "1965: ROK" in text and "1965: JPN" in text  # beside 1965's shares
+
+
+# --- How sure? (many runs) ---------------------------------------------------------------------
+
+SURE = "How sure? (many runs)"
+
+
+def sure_result(rc, timeout: float = 180.0) -> str:
+    """The replications' numbers once the page shows them (the work runs in a thread)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+                 if 'data-testid="negsim-sure"' in (w.unsafe_innerHTML or "")]  # fmt: skip
+        if found and not working(rc):
+            return found[0]
+        if rc.find(v.Alert):
+            raise AssertionError(rc.find(v.Alert).widget.children[0])
+        time.sleep(0.05)
+    raise AssertionError(f"no replications on the page after {timeout} s")
+
+
+def working(rc) -> bool:
+    return any((w.attributes or {}).get("data-testid") == "negsim-sure-working"
+               for w in rc.find(solara.widgets.HTML).widgets)  # fmt: skip
+
+
+def by_testid(html: str, testid: str) -> str:
+    match = re.search(rf'data-testid="{testid}">([^<]*)<', html)
+    assert match, f"{testid} not on the page"
+    return match.group(1)
+
+
+def cli_lines(command: str) -> list[str]:
+    """What the command the page shows prints (run in this process, as `negsim` would)."""
+    import shlex
+
+    words = shlex.split(command)
+    assert words[:2] == ["negsim", "run"], command
+    result = CliRunner().invoke(cli_app, words[1:])
+    assert result.exit_code == 0, result.output
+    return result.output.splitlines()
+
+
+def assert_the_page_shows_what_negsim_run_prints(html: str, fixed: bool) -> None:
+    command = html_unescape(by_testid(html, "negsim-sure-command"))
+    lines = cli_lines(command)
+    (over,) = [x for x in lines if x.startswith("Over ")]
+    probability = by_testid(html, "negsim-sure-probability")
+    dates = by_testid(html, "negsim-sure-dates")
+    assert f"agreement probability {probability};" in over or over.endswith(probability)
+    if "/" in dates:
+        assert over.endswith(f"agreement date 10/50/90%: {dates}"), (over, dates)
+    if fixed:
+        assert "--fixed" in command
+        assert any("held at their point values (--fixed)" in x for x in lines)
+        assert "negsim-sure-fixed" not in html
+    else:
+        (point,) = [x for x in lines if "with the point values only (--fixed)" in x]
+        assert point.endswith(f"probability {by_testid(html, 'negsim-sure-fixed')}")
+        for key in ("agreed", "agreement-month"):
+            shown = html_unescape(by_testid(html, f"negsim-sure-spread-{key}"))
+            label, words = shown.split(": ", 1)
+            found = [x for x in lines if x.strip().startswith(f"spread of the {label}:")]
+            if words == "too few runs agree to split it":
+                assert not found, found  # negsim run prints no split then
+            else:
+                (line,) = found
+                assert f"spread of the {label}: {words}" in line, (line, shown)
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def test_how_sure_shows_what_negsim_run_prints_for_the_levers_and_seed_on_screen(monkeypatch):
+    monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
+    _, rc = render_page()
+    rc.find(v.Slider, label="U.S. pressure (× historical; 0 = none)").widget.v_model = 0.7
+    rc.find(v.Slider, label="Seed (as negsim run --seed)").widget.v_model = 3
+    choose_mode(rc, SURE)
+    (alert,) = rc.find(v.Alert).widgets
+    assert "press Reset to apply it" in alert.children[0]  # moved, not applied yet
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert not rc.find(v.Alert)
+
+    run = rc.find(v.Btn, children=["Run 200 replications"]).widget
+    run.click()
+    assert working(rc) and run.disabled  # the page says it is working while it works
+    html = sure_result(rc)
+    assert not run.disabled
+    command = html_unescape(by_testid(html, "negsim-sure-command"))
+    assert command == (
+        "negsim run rok_japan_1951_1965 --seed 3 -r 200 --set drivers.us_pressure.scale=0.7"
+    )
+    spec = load_scenario(find_scenario(SCENARIO_NAME), {"drivers.us_pressure.scale": 0.7})
+    summary = negsim_replicate(spec, 3, 200)
+    assert 0.0 < summary["agreement_probability"] < 1.0  # a case worth the switch
+    assert by_testid(html, "negsim-sure-probability") == f"{summary['agreement_probability']:.2f}"
+    q = summary["agreement_date_quantiles"]
+    assert by_testid(html, "negsim-sure-dates") == f"{q['q10']} / {q['q50']} / {q['q90']}"
+    assert_the_page_shows_what_negsim_run_prints(html, fixed=False)
+    assert "history: Treaty on Basic Relations signed, 1965-06" in html
+    assert "not that the agreement was certain" in html
+    (image,) = [w for w in rc.find(ipywidgets.Image).widgets
+                if "negsim-sure-figure" in w._dom_classes]  # fmt: skip
+    assert bytes(image.value).startswith(b"\x89PNG")
+
+    # Point values only: the numbers of the same command with --fixed.
+    rc.find(v.Switch, label="Point values only (--fixed)").widget.v_model = True
+    rc.find(v.Btn, children=["Run 200 replications"]).widget.click()
+    fixed = sure_result(rc)
+    assert fixed != html
+    assert "held at their point values" in fixed
+    assert_the_page_shows_what_negsim_run_prints(fixed, fixed=True)
+    held = negsim_replicate(spec, 3, 200, draw=False)
+    assert by_testid(fixed, "negsim-sure-probability") == f"{held['agreement_probability']:.2f}"
+
+    # The replications outlive a switch of mode, and go once the levers on screen change.
+    choose_mode(rc, "Watch the model")
+    choose_mode(rc, SURE)
+    assert sure_result(rc) == fixed
+    rc.find(v.Slider, label="U.S. pressure (× historical; 0 = none)").widget.v_model = 1.0
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert not [w for w in rc.find(solara.widgets.HTML).widgets
+                if 'data-testid="negsim-sure"' in (w.unsafe_innerHTML or "")]  # fmt: skip
+    assert html_with(rc, "negsim-sure-ready")
+
+
+def negsim_replicate(spec, seed: int, runs: int, draw: bool = True) -> dict:
+    from negsim import replicate
+
+    return replicate(spec, seed, runs, draw=draw)
+
+
+def test_how_sure_of_a_users_file_names_its_path_and_matches_negsim_run(ab_scenario):
+    from negsim.app_replications import replications_html, run_replications
+
+    model = SeminarModel(scenario_name=ab_scenario, side_b_audience_cost=0.35, seed=5)
+    result = run_replications(model, 50, False)
+    html = replications_html(result)
+    path = str(seminar.offered_path(ab_scenario))
+    command = html_unescape(by_testid(html, "negsim-sure-command"))
+    assert command == f"negsim run {path} --seed 5 -r 50 --set states.BBB.audience_cost=0.35"
+    assert_the_page_shows_what_negsim_run_prints(html, fixed=False)
+    assert "each of the 17 judgements that carry a range" in html  # 18, less the moved lever
+
+
+def test_how_sure_of_a_future_claims_no_history():
+    from negsim.app_replications import replications_html, run_replications
+
+    result = run_replications(SeminarModel(scenario_name="dprk_japan_future_opening"), 50, False)
+    html = replications_html(result)
+    assert "this future has no history to compare with" in html
+    assert "history:" not in html
+
+
+def test_how_sure_of_a_scenario_without_ranges(monkeypatch):
+    from negsim.app_replications import replications_html, run_replications
+    from negsim.catalog import shipped_cases
+
+    (name,) = offer(monkeypatch, shipped_cases()[0])
+    result = run_replications(SeminarModel(scenario_name=name), 50, False)
+    assert not result.summary["judgements"]["count"]
+    assert "this scenario gives no ranges" in replications_html(result)
+    monkeypatch.setenv(seminar.SCENARIO_ENV, name)
+    _, rc = render_page()
+    choose_mode(rc, SURE)
+    assert rc.find(v.Switch, label="Point values only (--fixed)").widget.disabled
+
+
+@pytest.mark.parametrize(
+    ("count", "fixed"),
+    [
+        (200, "yes"),
+        (200, 1),
+        (200, None),
+        (7, False),
+        (10**9, False),
+        ("200", False),
+        (True, False),
+        (200.0, False),
+        (None, False),
+    ],
+)
+def test_a_replication_count_or_switch_the_page_sends_is_checked_on_the_server(count, fixed):
+    from negsim.app_replications import run_replications
+
+    with pytest.raises(seminar.ScenarioError, match="must be"):
+        run_replications(SeminarModel(scenario_name=SCENARIO_NAME), count, fixed)
+
+
+def test_how_sure_refuses_a_switch_value_the_page_forged(monkeypatch):
+    monkeypatch.delenv(seminar.SCENARIO_ENV, raising=False)
+    _, rc = render_page()
+    choose_mode(rc, SURE)
+    rc.find(v.Switch, label="Point values only (--fixed)").widget.v_model = "yes"
+    rc.find(v.Btn, children=["Run 200 replications"]).widget.click()
+    import time
+
+    deadline = time.monotonic() + 60
+    while not rc.find(v.Alert) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    message = rc.find(v.Alert).widget.children[0]
+    assert "the point-values switch must be true or false (got 'yes')" in message
+    assert not [w for w in rc.find(solara.widgets.HTML).widgets
+                if 'data-testid="negsim-sure"' in (w.unsafe_innerHTML or "")]  # fmt: skip

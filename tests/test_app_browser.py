@@ -330,3 +330,52 @@ def test_compare_a_lever_on_a_users_own_file(server, browser):
     assert "U.S. pressure ×0.0" in page.get_by_test_id("negsim-compare").text_content()
     page.screenshot(path=ARTIFACTS / "seminar_app_compare.png", full_page=True)
     page.context.close()
+
+
+def test_how_sure_of_1965_in_the_browser_with_and_without_the_ranges(server, browser):
+    """Press the button, read the probability: replicate()'s, as `negsim run -r 200` prints."""
+    from negsim import replicate
+
+    page = open_page(browser.new_context(viewport={"width": 1280, "height": 1400}), server)
+    page.locator(".v-select").filter(has_text="Scenario").first.click()
+    page.get_by_role("option", name=SCENARIO_1965).click()
+    page.get_by_role("slider", name="Side A · ROK: economic need").wait_for(state="attached")
+    press(page.get_by_role("slider", name=US_SLIDER), "ArrowLeft", 3)  # x0.7: some runs fail
+    page.get_by_test_id("negsim-value-us_pressure").filter(has_text="0.70").wait_for()
+    press(page.get_by_role("slider", name="Seed (as negsim run --seed)"), "ArrowRight", 3)
+    page.get_by_test_id("negsim-value-seed").filter(has_text="3").wait_for()
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_test_id("negsim-us").filter(has_text="×0.7").wait_for()
+    page.get_by_role("button", name="How sure? (many runs)").click()
+
+    spec = load_scenario(find_scenario(SCENARIO_1965), {"drivers.us_pressure.scale": 0.7})
+    for fixed in (False, True):
+        if fixed:
+            page.get_by_text("Point values only (--fixed)", exact=True).click()  # its label
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[role=switch]')].some(e => e.checked"
+                " || e.getAttribute('aria-checked') === 'true')"
+            )
+        page.get_by_role("button", name="Run 200 replications").click()
+        command = page.get_by_test_id("negsim-sure-command")
+        command.filter(has_text="--fixed" if fixed else "-r 200").wait_for(timeout=120_000)
+        summary = replicate(spec, 3, 200, draw=not fixed)
+        probability = page.get_by_test_id("negsim-sure-probability").text_content()
+        assert probability == f"{summary['agreement_probability']:.2f}"
+        q = summary["agreement_date_quantiles"]
+        dates = page.get_by_test_id("negsim-sure-dates").text_content()
+        assert dates == f"{q['q10']} / {q['q50']} / {q['q90']}"
+        expected = "negsim run rok_japan_1951_1965 --seed 3 -r 200"
+        expected += " --fixed" if fixed else ""
+        assert command.text_content() == expected + " --set drivers.us_pressure.scale=0.7"
+        if not fixed:
+            assert 0.0 < summary["agreement_probability"] < 1.0
+            shown = page.get_by_test_id("negsim-sure-fixed").text_content()
+            assert shown == f"{summary['agreement_probability_fixed']:.2f}"
+            assert "from the judgements" in page.get_by_test_id("negsim-sure").text_content()
+            page.locator("img.negsim-sure-figure, .negsim-sure-figure img").first.wait_for()
+            page.screenshot(path=ARTIFACTS / "seminar_app_how_sure.png", full_page=True)
+        else:
+            assert page.get_by_test_id("negsim-sure-fixed").count() == 0
+            assert "held at their point values" in page.get_by_test_id("negsim-sure").text_content()
+    page.context.close()

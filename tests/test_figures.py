@@ -257,3 +257,88 @@ def test_validation_miss_numbers_do_not_collide():
         assert_labelled(ax)
     finally:
         plt.close(fig)
+
+
+# --- when replications agree (the app's "How sure?", negsim plot --kind dates) ----------
+
+
+def replication_months(name: str, overrides: dict, runs: int = 200):
+    """Each agreeing run's month, and replicate()'s summary, for the same seeds (seed 0)."""
+    from negsim import replicate, run_batch
+    from negsim.simulation import replication_seeds
+
+    spec = load_scenario(name, overrides)
+    batch = run_batch(spec, replication_seeds(0, runs), draw=True)
+    months = parse_month(spec.start) + batch.agreement_step[batch.agreed]
+    return spec, months, replicate(spec, 0, runs)
+
+
+def history_of(spec):
+    outcome = spec.historical_outcome
+    return (outcome.date, outcome.label) if outcome is not None else None
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("rok_japan_1951_1965", {}),  # every run agrees, within three months
+        ("rok_japan_1951_1965", {"drivers.us_pressure.scale": 0.7}),  # over five years
+        ("dprk_japan_1991_2006", {}),  # history is no agreement
+        ("dprk_japan_future_us_alignment", {}),  # a future: no history to mark
+    ],
+)
+def test_agreement_dates_figure_reads_on_a_projector(name, overrides):
+    from negsim.figures.uncertainty import agreement_dates_figure
+
+    spec, months, summary = replication_months(name, overrides)
+    assert len(months) / 200 == summary["agreement_probability"]  # the same runs
+    fig = agreement_dates_figure(months, 200, spec.start, spec.end, spec.title, history_of(spec))
+    try:
+        ax = fig.axes[0]
+        assert_labelled(ax)
+        assert_legends_off_data(fig, ax)
+        labels = [t.get_text() for t in fig.legends[0].get_texts()]
+        q = summary["agreement_date_quantiles"]
+        assert [x for x in labels if x[0].isdigit() or x.startswith("median")] == [
+            f"10%: {q['q10']}",
+            f"median: {q['q50']}",
+            f"90%: {q['q90']}",
+        ]  # the dates the app and negsim run print
+        marked = [x for x in labels if x.startswith("history")]
+        if spec.historical_outcome is None:
+            assert not marked, "a future marked with a history it does not have"
+        else:
+            assert marked == [f"history: {spec.historical_outcome.label} "
+                              f"({spec.historical_outcome.date[:7]})"]  # fmt: skip
+        heights = sum(p.get_height() for p in ax.patches)
+        assert heights == len(months), "the bars do not count every agreeing run"
+        left, right = (matplotlib.dates.num2date(x).date() for x in ax.get_xlim())
+        assert left <= month_to_date(int(months.min())) and month_to_date(int(months.max())) < right
+    finally:
+        plt.close(fig)
+
+
+def test_agreement_dates_figure_says_when_no_run_agrees_beside_historys_line():
+    from negsim.figures.uncertainty import agreement_dates_figure
+
+    spec, months, summary = replication_months(
+        "rok_japan_1951_1965", {"drivers.us_pressure.scale": 0.0}
+    )
+    assert len(months) == 0 and summary["agreement_probability"] == 0.0
+    fig = agreement_dates_figure(months, 200, spec.start, spec.end, spec.title, history_of(spec))
+    try:
+        ax = fig.axes[0]
+        assert_labelled(ax)
+        renderer = drawn(fig)
+        (text,) = [t for t in ax.texts if "no run reaches an agreement" in t.get_text()]
+        assert "1970-12" in text.get_text()
+        words = box(text, renderer)
+        assert overlaps(words, box(ax, renderer)), "the words leave the axes"
+        (line,) = ax.lines
+        x = ax.transData.transform((matplotlib.dates.date2num(line.get_xdata()[0]), 0))[0]
+        assert not words[0] <= x <= words[2], "the words cross history's line"
+        assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+            "history: Treaty on Basic Relations signed (1965-06)"
+        ]
+    finally:
+        plt.close(fig)

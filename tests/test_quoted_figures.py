@@ -69,4 +69,16 @@ def test_measures_read_a_summary():
     assert m(summary, "mean_share:ROK") == 0.58
     assert m(summary, "share:ROK:a") == 0.7
     assert m({**summary, "agreement_date": None}, "agreement") == "no agreement"
+    replicated = {
+        **summary,
+        "agreement_probability": 0.57,
+        "agreement_probability_fixed": 0.76,
+        "agreement_date_quantiles": {"q10": "1966-03", "q50": "1966-10", "q90": "1968-07"},
+        "spread": {"agreed": {"from_judgements": 0.83}, "agreement_month": None},
+    }
+    assert m(replicated, "probability") == 0.57
+    assert m(replicated, "probability_fixed") == 0.76
+    assert m(replicated, "date_quantiles") == "1966-03 / 1966-10 / 1968-07"
+    assert m({**replicated, "agreement_date_quantiles": {}}, "date_quantiles") == "no agreement"
+    assert m(replicated, "spread_from_judgements:agreed") == 0.83
     assert quoted_figures.month_words("1961-10") == "October 1961"

@@ -10,9 +10,16 @@ Run it with ``negsim app [SCENARIO]`` (or ``solara run negsim.app:page``). The p
   side B, labelled with their names) economic need, audience cost, leader autonomy, leader
   disposition and fear of exclusion; a seed (the same as ``negsim run --seed``);
 * SolaraViz's own Step / Play / Reset (levers take effect on Reset, as in every Mesa app);
-* live convergence curves (:mod:`negsim.figures.convergence`) and a status panel.
+* four modes: *Watch the model* (live convergence curves, :mod:`negsim.figures.convergence`,
+  and a status panel), *Compare two runs* (:mod:`negsim.app_compare`), *How sure? (many
+  runs)* (:mod:`negsim.app_replications`: R replications with the judgements drawn from their
+  ranges, or point values only, as ``negsim run -r R [--fixed]``) and *Play a side*
+  (:mod:`negsim.app_play`).
 
-The levers become :func:`load_scenario` overrides; the model is :class:`NegotiationModel`.
+The levers moved away from the scenario's values become :func:`load_scenario` overrides (as
+``--set``: a point value, so a lever left alone keeps its range); the model is
+:class:`NegotiationModel`. What the page sends (a scenario name, lever values, the seed, a
+replication count, the point-values switch) is checked on the server before it is used.
 """
 
 from __future__ import annotations
@@ -137,6 +144,19 @@ def calibrated_levers(spec: Scenario) -> dict[str, float]:
     return levers
 
 
+def moved_only(spec: Scenario, levers: dict[str, float | None]) -> dict[str, float]:
+    """The levers that differ from the scenario's own values.
+
+    Reset sends every slider, moved or not; a lever at the file's value must stay the file's
+    value, range included, since an override is a point value (``--set`` removes the path's
+    range) and replications would otherwise hold it fixed where ``negsim run`` draws it.
+    """
+    own = calibrated_levers(spec)
+    return {
+        k: v for k, v in levers.items() if v is not None and k in own and abs(v - own[k]) > 1e-9
+    }
+
+
 def checked_lever(name: str, value: Any) -> float | None:
     """A lever's value as sent by the page: ``None``, or a finite number from 0 to its maximum."""
     if value is None:
@@ -153,6 +173,26 @@ def checked_seed(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
         return _refuse(f"seed must be a whole number from 0 to {2**63 - 1} (got {shown(value)})")
     return int(value)
+
+
+#: The replication counts *How sure?* offers (``negsim run -r``), and the one it starts on.
+REPLICATION_CHOICES = (50, 200, 1000)
+DEFAULT_REPLICATIONS = 200
+
+
+def checked_replications(value: Any) -> int:
+    """A replication count as sent by the page: one of :data:`REPLICATION_CHOICES`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value not in REPLICATION_CHOICES:
+        choices = ", ".join(map(str, REPLICATION_CHOICES))
+        return _refuse(f"replications must be one of {choices} (got {shown(value)})")
+    return int(value)
+
+
+def checked_fixed(value: Any) -> bool:
+    """The *point values only* (``--fixed``) switch as sent by the page: true or false."""
+    if not isinstance(value, bool):
+        return _refuse(f"the point-values switch must be true or false (got {shown(value)})")
+    return value
 
 
 class SeminarModel(NegotiationModel):
@@ -182,11 +222,8 @@ class SeminarModel(NegotiationModel):
         levers = {k: checked_lever(k, v) for k, v in levers.items()}
         path = offered_path(scenario_name)
         base = load_scenario(path)
-        spec = (
-            load_scenario(path, lever_overrides(base, levers))
-            if any(v is not None for v in levers.values())
-            else base
-        )
+        moved = moved_only(base, levers)
+        spec = load_scenario(path, lever_overrides(base, moved)) if moved else base
         self.scenario_name = scenario_name
         self.seed = checked_seed(seed)
         super().__init__(spec, rng=replication_seed(self.seed, 0))
@@ -237,8 +274,12 @@ class SeminarModel(NegotiationModel):
         return not self.running
 
 
-def model_params(spec: Scenario, scenario_name: str) -> dict[str, Any]:
-    """SolaraViz's controls for one scenario: sliders at its calibrated values."""
+def model_params(spec: Scenario, scenario_name: str, seed: int = 0) -> dict[str, Any]:
+    """SolaraViz's controls for one run: the levers at its scenario's values, and its seed.
+
+    The page rebuilds its sliders from these after each Reset, so the seed must be the run's
+    own: a seed slider back at 0 would show one seed and rebuild the next run with another.
+    """
     levers = calibrated_levers(spec)
     params: dict[str, Any] = {
         "scenario_name": scenario_name,  # fixed: the picker above SolaraViz chooses it
@@ -252,7 +293,7 @@ def model_params(spec: Scenario, scenario_name: str) -> dict[str, Any]:
         },
         "seed": {
             "type": "SliderInt",
-            "value": 0,
+            "value": seed,
             "label": "Seed (as negsim run --seed)",
             "min": 0,
             "max": SEED_MAX,
@@ -637,7 +678,8 @@ def Levers(params: dict[str, Any], parameters: solara.Reactive[dict]):
         )
 
 
-MODES = ("Watch the model", "Compare two runs", "Play a side")
+MODES = ("Watch the model", "Compare two runs", "How sure? (many runs)", "Play a side")
+WATCH, COMPARE, SURE, PLAY = MODES
 
 
 @solara.component
@@ -651,26 +693,33 @@ def ScenarioView(
     """
     model = solara.use_reactive(solara.use_memo(lambda: opened, []))
     current = model.value
-    params = model_params(current.spec, current.scenario_name)
+    params = model_params(current.spec, current.scenario_name, current.seed)
     parameters = solara.use_reactive(
         {k: v["value"] if isinstance(v, dict) else v for k, v in params.items()}
     )
-    mode = solara.use_reactive(MODES[0])
+    mode = solara.use_reactive(WATCH)
+    # The last replications, held here so that they outlive a switch of mode (the panel
+    # shows them while they are of the run on screen).
+    replications = solara.use_reactive(None)
     with solara.AppLayout(title=f"negsim seminar — {current.spec.title}"):
         with solara.Sidebar():
             ScenarioCard(names, current, on_scenario, error)
-            if mode.value != MODES[2]:
+            if mode.value != PLAY:
                 Controls(model, parameters)
             Levers(params, parameters)
         with solara.Column(style={"padding": "8px 16px", "max-width": "1150px"}):
             solara.ToggleButtonsSingle(value=mode, values=list(MODES), on_value=mode.set)
-            if mode.value == MODES[0]:
+            if mode.value == WATCH:
                 ConvergencePlot(current)
                 StatusPanel(current)
-            elif mode.value == MODES[1]:
+            elif mode.value == COMPARE:
                 from negsim.app_compare import ComparePanel
 
                 ComparePanel(current, parameters.value)
+            elif mode.value == SURE:
+                from negsim.app_replications import ReplicationsPanel
+
+                ReplicationsPanel(current, parameters.value, replications)
             else:
                 from negsim.app_play import PlayPanel
 

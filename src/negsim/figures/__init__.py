@@ -7,7 +7,8 @@
 * :mod:`negsim.figures.findings`: the figures of ``negsim reproduce``;
 * :mod:`negsim.figures.sweeps`: the figures of ``negsim plot``;
 * :mod:`negsim.figures.validation`: the figure of ``negsim validate``;
-* :mod:`negsim.figures.uncertainty`: the figures of ``negsim sensitivity``, ``calibrate`` and
+* :mod:`negsim.figures.uncertainty`: when replications agree (the app's *How sure?*,
+  ``negsim plot --kind dates``), and the figures of ``negsim sensitivity``, ``calibrate`` and
   ``discover``.
 """
 

@@ -9,7 +9,6 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -23,7 +22,7 @@ from negsim.analysis import (
     sobol_indices,
     surface_table,
 )
-from negsim.calendar import month_to_date, parse_month
+from negsim.calendar import parse_month
 from negsim.figures import save_figure
 from negsim.figures.layout import curve_style
 from negsim.parameters import parameter_label
@@ -178,53 +177,19 @@ def sobol_figure(indices: pd.DataFrame, manifest: dict[str, Any], outcome: str) 
 
 
 def dates_figure(frame: pd.DataFrame, manifest: dict[str, Any]) -> Figure:
-    """The distribution of agreement dates (quarters), with the historical outcome if any."""
-    fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
+    """The distribution of a sweep's agreement dates, with the historical outcome if any."""
+    from negsim.figures.uncertainty import agreement_dates_figure
+
     dates = frame["agreement_date"].dropna()
-    start, end = parse_month(manifest["scenario_start"]), parse_month(manifest["scenario_end"])
-    edges = [month_to_date(m) for m in range(start, end + 4, 3)]
-    if len(dates):
-        months = np.array([parse_month(d) for d in dates])
-        ax.hist(
-            [month_to_date(m) for m in months],
-            bins=edges,
-            color="tab:blue",
-            alpha=0.8,
-            label="simulated agreements (per quarter)",
-        )
-        quartiles = np.quantile(months, [0.1, 0.5, 0.9], method="lower")
-        for q, m in zip(("10%", "median", "90%"), quartiles, strict=True):
-            ax.axvline(
-                month_to_date(int(m)),
-                color="tab:purple",
-                ls={"10%": "--", "median": "-", "90%": ":"}[q],
-                lw=1.5,
-                label=f"{q}: {month_to_date(int(m)):%Y-%m}",
-            )
     outcome = manifest.get("historical_outcome")
-    if outcome:
-        ax.axvline(
-            month_to_date(parse_month(outcome["date"])),
-            color="black",
-            lw=2,
-            label=f"history: {outcome['label']} ({outcome['date'][:7]})",
-        )
-    shown = [parse_month(d) for d in dates]
-    if outcome:
-        shown.append(parse_month(outcome["date"]))
-    if shown:  # the years with agreements (and history's), a year either side
-        start, end = max(start, min(shown) - 12), min(end, max(shown) + 12)
-    ax.set_xlim(month_to_date(start), month_to_date(end))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    ax.set_xlabel("Agreement date (year; bars are quarters)", fontsize=12)
-    ax.set_ylabel("Runs agreeing in the quarter (count)", fontsize=12)
-    share = len(dates) / len(frame)
-    ax.set_title(
-        f"{_title(manifest)}\n{len(frame):,} runs; {share:.1%} reach an agreement", fontsize=12
+    return agreement_dates_figure(
+        [parse_month(d) for d in dates],
+        len(frame),
+        manifest["scenario_start"],
+        manifest["scenario_end"],
+        _title(manifest),
+        (outcome["date"], outcome["label"]) if outcome else None,
     )
-    fig.legend(loc="outside lower center", ncol=3, fontsize=10, frameon=False)
-    ax.grid(alpha=0.3)
-    return fig
 
 
 def plot(

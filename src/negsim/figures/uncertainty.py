@@ -1,5 +1,7 @@
-"""The figures of the judgements' uncertainty: ``negsim sensitivity``, ``calibrate``, ``discover``.
+"""The figures of uncertainty: replications, ``sensitivity``, ``calibrate`` and ``discover``.
 
+* :func:`agreement_dates_figure`: when the runs of a batch agree (a histogram, the 10/50/90 %
+  dates and history's), for the app's replications and ``negsim plot --kind dates``;
 * :func:`sensitivity_figure`: ranked Sobol indices of the ranged judgements;
 * :func:`pair_figure` and :func:`predictive_figure`: an ABC posterior against its prior, and
   the months of agreement it predicts against history's;
@@ -8,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,10 +20,118 @@ from negsim.calibrate import unit_draws
 from negsim.sensitivity import OUTCOMES, design_values, short_path
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from negsim.calibrate import Posterior, Targets
     from negsim.discover import Box
     from negsim.scenario import Scenario
     from negsim.sensitivity import SensitivityResult
+
+
+MONTHLY_SPAN = 36
+"""Agreements (and history) within this many months get a bar per month; wider, per quarter."""
+
+
+def agreement_dates_figure(
+    months: Sequence[int],
+    runs: int,
+    start: str,
+    end: str,
+    title: str,
+    history: tuple[str, str] | None = None,
+) -> Figure:
+    """When the runs of a batch agree: bars per month or quarter, the 10/50/90 % dates, history.
+
+    ``months`` holds each agreeing run's month of agreement (calendar months, as
+    :func:`negsim.calendar.parse_month` counts them), ``runs`` every run, agreeing or not;
+    ``history`` is (date, label) of what happened, ``None`` for a future. The quantiles are
+    taken as :func:`negsim.simulation.replicate` takes them (``method="lower"``). When no run
+    agrees, the axis spans the whole run and says so.
+    """
+    import datetime as dt
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    first, last = parse_month(start), parse_month(end)
+    months = np.asarray(months, dtype=int)
+    shown = [*months.tolist(), *([parse_month(history[0])] if history else [])]
+    monthly = len(months) > 0 and max(shown) - min(shown) <= MONTHLY_SPAN
+    width, unit = (1, "month") if monthly else (3, "quarter")
+    fig, ax = plt.subplots(figsize=(10, 5), layout="constrained")
+
+    def middle(month: int) -> dt.date:  # a month's line on its own bar, not on the edge
+        return month_to_date(month) + dt.timedelta(days=14)
+
+    if len(months):
+        edges = [month_to_date(m) for m in range(first, last + width + 1, width)]
+        ax.hist(
+            [month_to_date(int(m)) for m in months],
+            bins=edges,
+            color="tab:blue",
+            alpha=0.8,
+            label=f"runs agreeing (per {unit})",
+        )
+        quantiles = np.quantile(months, [0.1, 0.5, 0.9], method="lower")
+        for q, m in zip(("10%", "median", "90%"), quantiles, strict=True):
+            ax.axvline(
+                middle(int(m)),
+                color="tab:purple",
+                ls={"10%": "--", "median": "-", "90%": ":"}[q],
+                lw=1.5,
+                label=f"{q}: {format_month(int(m))}",
+            )
+        margin = 6 if monthly else 12  # the months with agreements and history's, and a margin
+        first, last = max(first, min(shown) - margin), min(last + 1, max(shown) + margin + width)
+    else:
+        last += 1  # the whole run, to the end of its last month
+    if history:
+        day = history[0]  # history's own day where the scenario gives one
+        when = dt.date.fromisoformat(day) if len(day) == 10 else middle(parse_month(day))
+        ax.axvline(when, color="black", lw=2, label=f"history: {history[1]} ({day[:7]})")
+    ax.set_xlim(month_to_date(first), month_to_date(last))
+    if not len(months):
+        ax.set_ylim(0, 1)
+        ax.set_yticks([0, 1])
+        # Beside history's line, on the wider side of it, so that the words never cross it.
+        at = 0.5
+        if history:
+            x = (parse_month(history[0]) - first) / max(1, last - first)
+            at = x / 2 if x > 0.5 else (1 + x) / 2
+        ax.text(
+            at,
+            0.5,
+            f"no run reaches an agreement\nby {end[:7]}",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=14,
+            color="0.3",
+        )
+    if monthly:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    else:
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    if len(months):
+        words = "month and year" if monthly else "year"
+        ax.set_xlabel(f"Agreement date ({words}; bars are {unit}s)", fontsize=12)
+        ax.set_ylabel(f"Runs agreeing in the {unit} (count)", fontsize=12)
+        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    else:
+        ax.set_xlabel("Agreement date (year)", fontsize=12)
+        ax.set_ylabel("Runs agreeing (count)", fontsize=12)
+    share = len(months) / runs if runs else 0.0
+    ax.set_title(f"{title}\n{runs:,} runs; {share:.1%} reach an agreement", fontsize=12)
+    ax.tick_params(labelsize=11)
+    if ax.get_legend_handles_labels()[0]:
+        fig.legend(loc="outside lower center", ncol=3, fontsize=11, frameon=False)
+    ax.grid(alpha=0.3)
+    return fig
 
 
 def sensitivity_figure(result: SensitivityResult, scenario: Scenario, top: int = 15):
