@@ -25,7 +25,9 @@ import hashlib
 import json
 import os
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -43,6 +45,7 @@ from negsim.scenario import Scenario, ScenarioError
 from negsim.timeline import Timeline
 
 MANIFEST = "_manifest.json"
+STOP_POLL = 0.2  # seconds: how soon a local sweep answers Ctrl-C or SIGTERM between chunks
 PLOTS = "_plots"  # what `negsim plot` writes by default
 CHUNK_RE = re.compile(r"^chunk-(\d{6,})\.parquet$")
 ENGINES = ("batch", "mesa")
@@ -614,7 +617,6 @@ def _die_with(parent: int, every: float = 0.5) -> None:
     A worker's parent is the forkserver, not the sweep, so the kernel's parent-death signal
     cannot be used; a daemon thread watches the sweep's process instead.
     """
-    import threading
 
     def watch() -> None:
         while _alive(parent):
@@ -630,6 +632,28 @@ def run_in_process(tasks: Iterable[ChunkTask]) -> Iterator[tuple[ChunkTask, pa.T
         yield task, run_chunk(task)
 
 
+@contextlib.contextmanager
+def stop_signals_as_flag() -> Iterator[threading.Event]:
+    """Ctrl-C and SIGTERM set a flag while local workers run, for the chunk loop to read.
+
+    Raised where it lands (Python's way with Ctrl-C), the interruption can fall inside the
+    executor's locks: ``concurrent.futures.wait`` takes every future's lock in turn, and an
+    exception between two leaves the first held, so the pool's shutdown then waits for ever
+    (seen when a SIGTERM arrived as the sweep woke). The loop raises it itself, between
+    waits. Outside the main thread, where handlers cannot be set, signals are left alone.
+    """
+    stop = threading.Event()
+    previous = {}
+    with contextlib.suppress(ValueError):  # not the main thread
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous[number] = signal.signal(number, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def run_local(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[ChunkTask, pa.Table]]:
     """Run chunks on ``workers`` local processes, a few chunks in flight per worker."""
     import multiprocessing
@@ -641,7 +665,7 @@ def run_local(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[ChunkT
         max_workers=workers, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
     )
     finished_cleanly = False
-    with pool:
+    with stop_signals_as_flag() as stop, pool:
         flying: dict[Future, ChunkTask] = {}
         try:
             for task in pending:
@@ -649,7 +673,9 @@ def run_local(tasks: Iterable[ChunkTask], workers: int) -> Iterator[tuple[ChunkT
                 if len(flying) >= 2 * workers:
                     break
             while flying:
-                finished, _ = wait(flying, return_when=FIRST_COMPLETED)
+                finished, _ = wait(flying, timeout=STOP_POLL, return_when=FIRST_COMPLETED)
+                if stop.is_set():
+                    raise KeyboardInterrupt
                 for future in finished:
                     task = flying.pop(future)
                     yield task, future.result()
