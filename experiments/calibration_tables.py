@@ -29,7 +29,7 @@ def shown(v) -> str:
 
 
 def tables() -> str:
-    """One section per shipped scenario: motivations, saliences, driver points."""
+    """One section per shipped scenario: motivations, saliences, driver scales and points."""
     out = []
     for path in shipped_scenarios():
         s = load_scenario(path)
@@ -47,6 +47,8 @@ def tables() -> str:
             for sid, v in issue.salience.items():
                 out.append(f"| issues.{iid}.salience.{sid} | {shown(v)} | {cell(v.source)} |")
         for name, driver in s.drivers.items():
+            scale = driver.scale
+            out.append(f"| drivers.{name}.scale | {shown(scale)} | {cell(scale.source)} |")
             for target, points in driver.series.items():
                 for p in points:
                     out.append(

@@ -91,7 +91,7 @@ def test_quantiles_follow_their_distributions():
 def test_draws_depend_on_the_seed_and_path_only():
     spec = load_scenario(SCENARIO_1965)
     judgements = scenario_judgements(spec)
-    assert len(judgements) == 18
+    assert len(judgements) == 22  # 18 motivations, the two amount saliences, two driver scales
     seeds = replication_seeds(5, 300)
     whole = draw_judgements(judgements, seeds)
     parts = [draw_judgements(judgements, seeds[k : k + 70]) for k in range(0, 300, 70)]
@@ -111,11 +111,18 @@ def test_draws_depend_on_the_seed_and_path_only():
 def test_draw_changes_the_runs_and_fixed_is_the_point_values():
     spec = load_scenario(SCENARIO_1965)
     doc = base_1965_doc()
-    for state in doc["states"].values():
-        for value in state.values():
-            if isinstance(value, dict):
-                value.pop("range", None)
-                value.pop("distribution", None)
+
+    def strip(node):  # every range: motivations, saliences, driver scales
+        if isinstance(node, dict):
+            node.pop("range", None)
+            node.pop("distribution", None)
+            for child in node.values():
+                strip(child)
+        elif isinstance(node, list):
+            for child in node:
+                strip(child)
+
+    strip(doc)
     plain = scenario_from_dict(doc)
     assert not scenario_judgements(plain)
     seeds = replication_seeds(2, 60)
@@ -135,7 +142,7 @@ def test_draw_changes_the_runs_and_fixed_is_the_point_values():
 def test_replicate_says_where_the_spread_comes_from():
     spec = load_scenario(SCENARIO_1965)
     summary = replicate(spec, 1, 100)
-    assert summary["judgements"] == {"drawn": True, "count": 18}
+    assert summary["judgements"] == {"drawn": True, "count": len(scenario_judgements(spec))}
     spread = summary["spread"]["agreement_month"]
     assert 0.0 <= spread["from_judgements"] <= 1.0
     assert spread["from_judgements"] + spread["from_shocks"] == pytest.approx(1.0)
