@@ -535,9 +535,12 @@ RECIPROCITY_STEPS = 60
 
 @rule
 def _value_and_slope(
-    effort: float, ratio: Array, weights: Array, limit: Array, reach: float
+    effort: float, ratio: Array, weights: Array, limit: Array, reach: float, levels: Array
 ) -> tuple[float, float]:
-    """What an effort concedes, ``sum_i w_i min(readiness(effort r_i), limit_i)``, and its slope."""
+    """What an effort concedes, ``sum_i w_i min(readiness(effort r_i), limit_i)``, and its slope.
+
+    Each issue's level, ``min(readiness(effort r_i), limit_i)``, is left in ``levels``.
+    """
     value, slope = 0.0, 0.0
     for i in range(ratio.shape[0]):
         level = readiness_of(effort * ratio[i], reach)
@@ -545,18 +548,30 @@ def _value_and_slope(
             value += weights[i] * level
             slope += weights[i] * reach * ratio[i] * (1.0 - level)
         else:
-            value += weights[i] * limit[i]
+            level = limit[i]
+            value += weights[i] * level
+        levels[i] = level
     return value, slope
 
 
 @rule
 def effort_of(
-    willingness: float, ratio: Array, weights: Array, allowed: float, reach: float, limit: Array
-) -> float:
-    """The largest effort, at most ``willingness``, whose concessions stay within ``allowed``."""
-    value, slope = _value_and_slope(willingness, ratio, weights, limit, reach)
+    willingness: float,
+    ratio: Array,
+    weights: Array,
+    allowed: float,
+    reach: float,
+    limit: Array,
+    levels: Array,
+) -> tuple[float, bool]:
+    """The largest effort, at most ``willingness``, whose concessions stay within ``allowed``.
+
+    Also says whether ``levels`` holds each issue's level at that effort (see
+    :func:`_value_and_slope`): it does unless the last Newton step was taken unevaluated.
+    """
+    value, slope = _value_and_slope(willingness, ratio, weights, limit, reach, levels)
     if value <= allowed:
-        return willingness
+        return willingness, True
     # Newton's method on the value's saturation, -log(1 - value / most): for one issue that is
     # linear in the effort (one step finds the root), for several nearly so. The root stays
     # bracketed in [low, high]; a step that leaves the bracket is replaced by a bisection.
@@ -577,7 +592,7 @@ def effort_of(
         else:
             low = effort
         if abs(value - allowed) <= 1e-12 * allowed:  # the cap, to within rounding
-            return effort
+            return effort, effort > 0.0
         step = -1.0
         if value < most and slope > 0.0:
             step = effort + (goal + math.log1p(-value / most)) * (most - value) / slope
@@ -586,10 +601,10 @@ def effort_of(
         # Newton converges quadratically: after a Newton step of a millionth of the effort the
         # next is within rounding of the root, so it is taken without evaluating it.
         if change <= 1e-13 * following or (following == step and change <= 1e-6 * following):
-            return following
+            return following, False
         effort = following
-        value, slope = _value_and_slope(effort, ratio, weights, limit, reach)
-    return low
+        value, slope = _value_and_slope(effort, ratio, weights, limit, reach, levels)
+    return low, False
 
 
 @row_rule("void(f8, f8[:], f8[:], f8, f8, f8[:], f8[:])", "(),(i),(i),(),(),(i)->()")
@@ -602,7 +617,7 @@ def _efforts(
     limit: Array,
     out: Array,
 ) -> None:
-    out[0] = effort_of(willingness, ratio, weights, allowed, reach, limit)
+    out[0] = effort_of(willingness, ratio, weights, allowed, reach, limit, np.empty_like(ratio))[0]
 
 
 def reciprocal_effort(
@@ -645,7 +660,7 @@ def targets_of(
 ) -> None:
     """One state's targets on its issues into ``out`` (see :func:`concession_targets`).
 
-    ``work`` is scratch space, ``[3, I]``, so that a batch of runs allocates it once.
+    ``work`` is scratch space, ``[4, I]``, so that a batch of runs allocates it once.
     """
     n = ideal.shape[0]
     if willingness <= 0.0:  # no effort: every issue's level is 0, the target is the ideal
@@ -655,7 +670,7 @@ def targets_of(
     reach, elasticity, hold_exponent = k[K_REACH], k[K_ELASTICITY], k[K_HOLD]
     reciprocity, override_margin = k[K_RECIPROCITY], k[K_OVERRIDE_MARGIN]
     own_total, partner_total = own_salience.sum(), partner_salience.sum()
-    ratio, weights, limit = work[0], work[1], work[2]
+    ratio, weights, limit, levels = work[0], work[1], work[2], work[3]
     received = 0.0
     for i in range(n):
         own, partner = (
@@ -677,9 +692,9 @@ def targets_of(
         + reciprocity * 2.0 * leader_disposition
         + override_margin * override * eagerness_of(leader_disposition)
     )
-    effort = effort_of(willingness, ratio, weights, allowed, reach, limit)
+    effort, known = effort_of(willingness, ratio, weights, allowed, reach, limit, levels)
     for i in range(n):
-        level = min(readiness_of(effort * ratio[i], reach), limit[i])
+        level = levels[i] if known else min(readiness_of(effort * ratio[i], reach), limit[i])
         out[i] = ideal[i] + level * (partner_ideal[i] - ideal[i])
 
 
@@ -714,7 +729,7 @@ def _targets(
         deferrable,
         k,
         out,
-        np.empty((3, ideal.shape[0])),
+        np.empty((4, ideal.shape[0])),
     )
 
 
@@ -802,7 +817,7 @@ def offers_of(
     out: Array,
 ) -> None:
     """Both sides' offers at a summit into ``out`` (``[2, I]``; see :func:`simultaneous_offers`)."""
-    offers, work = demand.copy(), np.empty((3, demand.shape[1]))
+    offers, work = demand.copy(), np.empty((4, demand.shape[1]))
     for _ in range(SUMMIT_EXCHANGE_ROUNDS):
         for s in range(2):
             if pinned[s]:

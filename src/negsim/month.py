@@ -326,7 +326,7 @@ class Workspace(NamedTuple):
     offers: np.ndarray  # [S, I]: what each side puts on the table
     opening: np.ndarray  # [S, I]: the demands as the month opened
     target: np.ndarray  # [I]
-    scratch: np.ndarray  # [3, I]: the concession rule's scratch rows
+    scratch: np.ndarray  # [4, I]: the concession rule's scratch rows
     drive: np.ndarray  # [S]
     willingness: np.ndarray  # [S]
     rate: np.ndarray  # [S]: the pace of this month's talks
@@ -347,7 +347,7 @@ def workspace(states: int, issues: int, powers: int) -> Workspace:
         np.empty((states, powers)),
         *(np.empty(by_issue) for _ in range(3)),
         np.empty(issues),
-        np.empty((3, issues)),
+        np.empty((4, issues)),
         *(np.empty(states) for _ in range(6)),
         np.zeros(states, bool),
         np.zeros(issues, bool),
