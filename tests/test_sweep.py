@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 
 from negsim.cli import app
 from negsim.experiment import Plan, load_experiment
+from negsim.judgements import scenario_judgements
+from negsim.scenario import load_scenario
 from negsim.simulation import replication_seed
 from negsim.sweep import MANIFEST, chunks_on_disk, read_manifest, read_results, run_sweep
 
@@ -153,7 +155,7 @@ def test_month_parameter_in_a_grid(tmp_path):
     run_sweep(plan, tmp_path / "out", workers=1, progress=False)
     frame = read_results(tmp_path / "out")
     drawn = read_manifest(tmp_path / "out")["judgements"]["paths"]  # the scenario's ranges
-    assert len(drawn) == 18
+    assert drawn == [j.path for j in scenario_judgements(load_scenario(SCENARIO_1965))]
     assert list(frame.columns) == [
         "run",
         "seed",
