@@ -267,7 +267,13 @@ def write_table(path: Path, table: pa.Table, identity: dict[str, Any] | None = N
     if identity is not None:
         metadata = {**(table.schema.metadata or {}), CHUNK_KEY: json.dumps(identity).encode()}
         table = table.replace_schema_metadata(metadata)
-    write_file(path, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
+    # Dictionaries only for text: a run's drawn values and outcomes are nearly all distinct,
+    # and trying a dictionary on each float column cost half a chunk's write for nothing.
+    text = [f.name for f in table.schema if pa.types.is_string(f.type)]
+    write_file(
+        path,
+        lambda tmp: pq.write_table(table, tmp, write_page_checksum=True, use_dictionary=text),
+    )
 
 
 def chunk_problem(path: Path, identity: dict[str, Any]) -> str | None:
