@@ -66,6 +66,26 @@ _REFUSALS = itertools.count(1)  # numbers the picker's refused picks, to rebuild
 _PYPLOT = threading.Lock()  # pyplot's figure registry is shared by every session's thread
 
 
+def png_of(fig: Any, dpi: int) -> bytes:
+    """A figure as PNG bytes; the figure is closed after (call it holding ``_PYPLOT``)."""
+    import matplotlib.pyplot as plt
+
+    try:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def history_note(spec: Scenario) -> str:
+    """What history did, for a panel that sets a result beside it (a future has none)."""
+    outcome = spec.historical_outcome
+    if outcome is None:
+        return "this future has no history to compare with"
+    return f"history: {outcome.label}, {outcome.date[:7]}"
+
+
 def offered() -> dict[str, Path]:
     """The scenarios this server offers, by name: the shipped ones and ``$NEGSIM_APP_FILES``."""
     named = os.environ.get(FILES_ENV, "")

@@ -8,8 +8,6 @@ and the table puts their outcomes side by side.
 
 from __future__ import annotations
 
-import io
-
 import solara
 from mesa.visualization.utils import update_counter
 
@@ -20,6 +18,7 @@ from negsim.app import (
     SeminarModel,
     _e,
     lever_name,
+    png_of,
     reference_word,
 )
 from negsim.figures.compare import Run, compare_figure, outcome_rows
@@ -59,16 +58,8 @@ def comparison_runs(model: SeminarModel) -> list[Run]:
 
 def comparison_png(runs: list[Run], dpi: int = 80) -> bytes:
     """The overlay of two runs as PNG bytes."""
-    import matplotlib.pyplot as plt
-
     with _PYPLOT:
-        fig = compare_figure(runs)
-        try:
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=dpi)
-        finally:
-            plt.close(fig)
-    return buf.getvalue()
+        return png_of(compare_figure(runs), dpi)
 
 
 def comparison_html(runs: list[Run]) -> str:

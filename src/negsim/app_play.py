@@ -23,6 +23,7 @@ from negsim.app import (
     _share,
     event_effect,
     gaps_png,
+    history_note,
     long_date,
 )
 from negsim.figures.compare import Run, outcome_rows, verdict
@@ -107,12 +108,7 @@ def debrief_html(game: RolePlayModel, own: Run, played: Run, ref: dict | None) -
     spec, s = game.spec, game.seat
     sid, pid = game.timeline.state_ids[s], game.timeline.state_ids[1 - s]
     parts = ['<div class="negsim-status" data-testid="negsim-debrief">']
-    outcome = spec.historical_outcome
-    history = (
-        f"history: {outcome.label}, {outcome.date[:7]}"
-        if outcome is not None
-        else "this future has no history to compare with"
-    )
+    history = history_note(spec)
     parts.append(
         f'<div style="font-size:1.2em"><b data-testid="negsim-play-outcome">Your game: '
         f"{_e(verdict(played))}</b>; the model's own {_e(sid)}: {_e(verdict(own))}; "

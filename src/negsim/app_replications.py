@@ -15,7 +15,6 @@ session, so the page shows that it is working and stays usable.
 
 from __future__ import annotations
 
-import io
 import math
 import shlex
 from dataclasses import dataclass
@@ -34,9 +33,11 @@ from negsim.app import (
     _e,
     checked_fixed,
     checked_replications,
+    history_note,
     lever_overrides,
     moved_only,
     offered_path,
+    png_of,
 )
 from negsim.calendar import parse_month
 from negsim.scenario import Scenario, ScenarioError, load_scenario
@@ -151,12 +152,7 @@ def replications_html(result: Replications) -> str:
     p = summary["agreement_probability"]
     agreeing = len(result.months)
     parts = ['<div class="negsim-status" data-testid="negsim-sure">']
-    outcome = spec.historical_outcome
-    history = (
-        f"history: {outcome.label}, {outcome.date[:7]}"
-        if outcome is not None
-        else "this future has no history to compare with"
-    )
+    history = history_note(spec)
     parts.append(
         '<div style="font-size:1.3em"><b>Agreement probability '
         f'<span data-testid="negsim-sure-probability">{p:.2f}</span></b>: '
@@ -219,8 +215,6 @@ def figure_title(result: Replications) -> str:
 
 def replications_png(result: Replications, dpi: int = 80) -> bytes:
     """When the replications agree, as PNG bytes."""
-    import matplotlib.pyplot as plt
-
     from negsim.figures.uncertainty import agreement_dates_figure
 
     outcome = result.spec.historical_outcome
@@ -233,12 +227,7 @@ def replications_png(result: Replications, dpi: int = 80) -> bytes:
             figure_title(result),
             (outcome.date, outcome.label) if outcome is not None else None,
         )
-        try:
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=dpi)
-        finally:
-            plt.close(fig)
-    return buf.getvalue()
+        return png_of(fig, dpi)
 
 
 def working_words(count: int, fixed: bool, ranged: bool) -> str:
