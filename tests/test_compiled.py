@@ -31,19 +31,25 @@ def test_a_changed_rule_drops_the_cached_code_built_from_it(tmp_path):
     kept = cache / "scenario.cpython-312.pyc"
     kept.write_text("not numba's")
 
-    def cached() -> Path:
-        path = cache / "month.runs_of-300.py312.nbi"
-        path.write_text("index")
-        return path
+    def cached() -> list[Path]:
+        # a kernel, and a gufunc's wrapper (numba caches it apart, as "guf-..."): a wrapper
+        # kept after its kernel was dropped calls code that is no longer there (a crash)
+        paths = [
+            cache / "month.runs_of-300.py312.nbi",
+            cache / "guf-dynamics._targets-690.py312.nbi",
+        ]
+        for path in paths:
+            path.write_text("index")
+        return paths
 
     assert renew_stale_cache(package)  # no stamp yet: whatever is cached is dropped
-    index = cached()
+    indexes = cached()
     assert not renew_stale_cache(package)  # the same sources: the cache stands
-    assert index.exists()
-    rules = package / "dynamics.py"
-    rules.write_text(rules.read_text() + "\n# a changed rule\n")
+    assert all(index.exists() for index in indexes)
+    helpers = package / "compiled.py"  # not the gufunc's own module
+    helpers.write_text(helpers.read_text() + "\n# a changed helper\n")
     assert renew_stale_cache(package)
-    assert not index.exists()  # built from the old rule: dropped
+    assert not any(index.exists() for index in indexes)  # built from the old code: dropped
     assert kept.exists()  # what is not numba's is left alone
 
 

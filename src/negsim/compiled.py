@@ -46,8 +46,8 @@ def renew_stale_cache(package: Path = Path(__file__).parent) -> bool:
         if stamp.read_text(encoding="ascii") == digest:
             return False
     try:
-        for name in COMPILED_MODULES:
-            for cached in cache.glob(f"{name}.*.nb[ic]"):
+        for name in COMPILED_MODULES:  # a gufunc's own wrapper is cached as "guf-<module>..."
+            for cached in [*cache.glob(f"{name}.*.nb[ic]"), *cache.glob(f"guf-{name}.*.nb[ic]")]:
                 with contextlib.suppress(FileNotFoundError):  # another process got there first
                     cached.unlink()
         cache.mkdir(exist_ok=True)
