@@ -17,7 +17,9 @@ sources changes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,14 +76,46 @@ def kernel(fn: Callable) -> Callable:
     return njit(cache=True, nogil=True, error_model="numpy")(fn)
 
 
+class _Lazy:
+    """A ufunc or gufunc built at its first call, not at import.
+
+    Given a signature, numba builds (or loads from its cache) a ufunc as soon as it is
+    defined: the numpy-facing forms of the rules made every import of the package, and so
+    every command and sweep worker, pay most of a second before running anything, mostly
+    for forms the batch engine never calls.
+    """
+
+    def __init__(self, build: Callable[[], Callable], fn: Callable) -> None:
+        functools.update_wrapper(self, fn)
+        self._build, self._built = build, None
+        self._lock = threading.Lock()
+
+    def __call__(self, *args, **kwargs):
+        built = self._built
+        if built is None:
+            with self._lock:  # the app's sessions run in threads
+                if self._built is None:
+                    self._built = self._build()
+                built = self._built
+        return built(*args, **kwargs)
+
+
 def row_rule(signature: str, layout: str) -> Callable[[Callable], Callable]:
     """A rule over one row of issues that broadcasts over any leading dimensions (a gufunc)."""
-    return guvectorize([signature], layout, nopython=True, cache=True)
+
+    def lazily(fn: Callable) -> Callable:
+        return _Lazy(lambda: guvectorize([signature], layout, nopython=True, cache=True)(fn), fn)
+
+    return lazily
 
 
 def elementwise_rule(signature: str) -> Callable[[Callable], Callable]:
     """A rule over single numbers that broadcasts over arrays (a ufunc), calling a :func:`rule`."""
-    return vectorize([signature], cache=True)
+
+    def lazily(fn: Callable) -> Callable:
+        return _Lazy(lambda: vectorize([signature], cache=True)(fn), fn)
+
+    return lazily
 
 
 @intrinsic
