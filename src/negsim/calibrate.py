@@ -319,13 +319,25 @@ def run_abc(
     workers: int = 1,
     chunk: int = 20_000,
     say: Callable[[str], None] = lambda line: None,
+    space: str = "cube",
 ) -> Posterior:
     """Rejection ABC over ``draws`` prior draws, then ``generations`` SMC steps.
 
     With ``workers`` > 1 and more than ``chunk`` draws, a pool of processes computes the
     distances, of the prior draws and of every SMC step's proposals; the result is the same
     as with one process (a point's distance depends only on the point and its seed).
+
+    ``space`` is where the SMC kernel moves particles. ``"cube"`` (``negsim calibrate``):
+    in the unit cube, proposals outside it dropped; in many dimensions most of a wide
+    kernel's steps leave the cube, so few proposals are run. ``"normal"``: in the normal
+    scores z = Phi^-1(u), where the prior is a standard normal and no step leaves the
+    support; the weights then carry the prior's density.
     """
+    if space not in ("cube", "normal"):
+        raise ValueError(f"space must be 'cube' or 'normal', not {space!r}")
+    normal = space == "normal"
+    from scipy.special import ndtr, ndtri  # here: the CLI imports this module at startup
+
     particles = min(particles, draws)
     dims = len(problem.judgements)
     unit_name = problem.unit
@@ -354,6 +366,7 @@ def run_abc(
             f"rejection: {draws:,} prior draws, {len(keep):,} kept, tolerance {d.max():.3g} "
             f"{unit_name} ({within:.1%} of prior draws within it)"
         )
+        x = ndtri(unit) if normal else unit  # the particles where the kernel moves them
         rng = np.random.default_rng([seed, 0xABC])
         simulations = draws
         next_index = draws  # shock seeds of later generations continue the prior's numbering
@@ -362,17 +375,18 @@ def run_abc(
             if eps <= 0.0 and np.all(d == 0):
                 say(f"generation {g + 1}: every particle matches exactly; stopping")
                 break
-            cov = 2.0 * np.atleast_2d(np.cov(unit.T, aweights=w)) + 1e-10 * np.eye(dims)
+            cov = 2.0 * np.atleast_2d(np.cov(x.T, aweights=w)) + 1e-10 * np.eye(dims)
             chol = np.linalg.cholesky(cov)
             whiten = np.linalg.inv(chol)  # |whiten @ x|^2 is x' cov^-1 x
-            new_u, new_d = [], []
+            new_x, new_d = [], []
             found, tries = 0, 0
             while found < particles and tries < 50:
                 m = 2 * particles
-                parents = rng.choice(len(unit), size=m, p=w)
-                proposal = unit[parents] + rng.standard_normal((m, dims)) @ chol.T
+                parents = rng.choice(len(x), size=m, p=w)
+                step = x[parents] + rng.standard_normal((m, dims)) @ chol.T
+                proposal = ndtr(step) if normal else step
                 inside = np.all((proposal > EDGE) & (proposal < 1.0 - EDGE), axis=1)
-                proposal = proposal[inside]
+                proposal, step = proposal[inside], step[inside]
                 seeds = shock_seeds(seed, next_index, len(proposal))
                 next_index += len(proposal)
                 parts = max(-(-len(proposal) // chunk), workers if pool is not None else 1)
@@ -383,18 +397,23 @@ def run_abc(
                 )
                 simulations += len(proposal)
                 ok = dd <= eps
-                new_u.append(proposal[ok])
+                new_x.append(step[ok])
                 new_d.append(dd[ok])
                 found += int(ok.sum())
                 tries += 1
-            new_unit = np.concatenate(new_u)[:particles]
+            moved = np.concatenate(new_x)[:particles]
             new_dist = np.concatenate(new_d)[:particles]
-            # Weights: uniform prior in the cube over the kernel mixture of the old population.
-            a, b = new_unit @ whiten.T, unit @ whiten.T
+            # Weights: the prior (uniform in the cube; standard normal in the normal scores)
+            # over the kernel mixture of the old population.
+            a, b = moved @ whiten.T, x @ whiten.T
             square = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2.0 * a @ b.T
             kernel = np.exp(-0.5 * np.maximum(square, 0.0))
             new_w = 1.0 / np.maximum(kernel @ w, 1e-300)
-            unit, d, w = new_unit, new_dist, new_w / new_w.sum()
+            if normal:
+                log_prior = -0.5 * (moved**2).sum(axis=1)
+                new_w = new_w * np.exp(log_prior - log_prior.max())
+            x, d, w = moved, new_dist, new_w / new_w.sum()
+            unit = ndtr(x) if normal else x
             tolerances.append(eps)
             say(f"generation {g + 1}: tolerance {eps:.3g} {unit_name}, {len(unit):,} particles")
     return Posterior(
