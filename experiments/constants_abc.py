@@ -120,6 +120,10 @@ def findings_on(
     return ids, np.array(done, dtype=bool)
 
 
+MIN_ESS = 20
+"""The smallest effective sample size whose weighted quantiles are reported as intervals."""
+
+
 def effective_size(w: np.ndarray) -> float:
     """Kish's effective sample size of weights."""
     return float(w.sum() ** 2 / np.sum(w**2)) if w.sum() > 0 else 0.0
@@ -258,11 +262,17 @@ def main() -> None:
     restricted_w = w * all_ten
     restricted = None
     restricted_table = None
-    if restricted_w.sum() > 0:
+    # A handful of particles carries no intervals: below MIN_ESS the constrained posterior is
+    # reported as too thin, not drawn as spikes.
+    if restricted_w.sum() > 0 and effective_size(restricted_w) >= MIN_ESS:
         restricted = replace(post, weights=restricted_w / restricted_w.sum())
         restricted_table = posterior_table(restricted)
+    holding = (
+        f"F1-F10 all hold under {share_all:.1%} of the posterior "
+        f"({int(all_ten.sum())} of {n:,} particles)"
+    )
     say(
-        f"F1-F10 all hold under {share_all:.0%} of the posterior; "
+        f"{holding}; "
         + ", ".join(f"{k} fails {v:.0%}" for k, v in sorted(fails.items(), key=lambda kv: -kv[1]))
     )
 
@@ -314,6 +324,7 @@ def main() -> None:
         "findings": {
             "particles_checked": int(n),
             "share_all_ten_hold": share_all,
+            "particles_all_ten_hold": int(all_ten.sum()),
             "share_failing": fails,
             "effective_sample_size_given_findings": effective_size(restricted_w),
         },
@@ -345,7 +356,7 @@ def main() -> None:
     title = (
         f"The global constants against history: ABC over {len(problem.cases)} validation phases "
         f"and the 1965 and 1991-2006 cases\n{post.draws:,} prior draws, {n:,} particles; "
-        f"F1-F10 all hold under {share_all:.0%} of the posterior"
+        f"{holding}"
     )
     figure = constants_figure(
         post, table, title, restricted.weights if restricted is not None else None
@@ -358,8 +369,11 @@ def main() -> None:
         + f". Hand-chosen set: distance {chosen_d.mean():.3f} (sd {chosen_d.std():.3f}).\n",
         "## Given history\n",
         markdown_table(summary["constants"]),
-        f"\n## Given history and F1-F10 (all ten hold under {share_all:.0%} of the posterior)\n",
-        markdown_table(summary["constants_given_findings"]) if restricted is not None else "none",
+        f"\n## Given history and F1-F10\n\n{holding}.\n",
+        markdown_table(summary["constants_given_findings"])
+        if restricted is not None
+        else f"Too few particles to say (effective sample size "
+        f"{effective_size(restricted_w):.1f}, below {MIN_ESS}).",
     ]
     ensure_directory(out)
     write_files(
