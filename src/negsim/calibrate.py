@@ -13,14 +13,22 @@ the dated history (the targets) decides whether it is kept.
 Work is done in the judgements' unit cube: a judgement's value is its distribution's
 quantile of a coordinate u in (0, 1), so the prior there is uniform, and a kernel step
 never leaves the support unnoticed (steps outside the cube are proposed again).
+
+The algorithm (:func:`run_abc`) knows nothing of scenarios: it calibrates any
+:class:`Problem`, a prior (objects with a ``quantile``) and a distance of unit-cube points
+run with given shock seeds. :func:`abc` is ``negsim calibrate``'s problem, a scenario's
+judgements against dated targets (:class:`Simulator`); ``negsim.constants_abc`` is another,
+the global constants against the validation cases.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -164,6 +172,49 @@ def shock_seeds(seed: int, first: int, count: int) -> np.ndarray:
         return mix(mix(index + np.uint64(0x2545F4914F6CDD1D)) ^ np.uint64(seed))
 
 
+class Prior(Protocol):
+    """One calibrated quantity's prior, as :func:`run_abc` and :func:`posterior_table` read it.
+
+    A :class:`~negsim.judgements.Judgement` is one. ``quantile`` maps the unit cube's
+    coordinate to a value; ``value`` is the point (hand-chosen) value; ``low``/``high`` bound
+    the support. An optional ``log_scale = True`` says the prior is uniform in the logarithm,
+    so :func:`posterior_table` measures its spread (and shrinkage) on log values.
+    """
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def value(self) -> float: ...
+
+    @property
+    def low(self) -> float: ...
+
+    @property
+    def high(self) -> float: ...
+
+    def quantile(self, u: np.ndarray) -> np.ndarray: ...
+
+
+class Problem(Protocol):
+    """What :func:`run_abc` calibrates: a prior and each point's distance to history.
+
+    ``distance(unit, seeds)`` runs the model at unit-cube points ``[N, len(judgements)]``,
+    point k with shock seed ``seeds[k]``, and returns N distances (smaller is closer). A
+    point's distance must depend only on the point and its seed, not on which other points
+    share the call, so the work can be split among processes without changing the result.
+    It must pickle (workers receive it). ``unit`` names the distance's unit, for messages.
+    """
+
+    @property
+    def judgements(self) -> Sequence[Prior]: ...
+
+    @property
+    def unit(self) -> str: ...
+
+    def distance(self, unit: np.ndarray, seeds: np.ndarray) -> np.ndarray: ...
+
+
 @dataclass
 class Simulator:
     """Runs a scenario at unit-cube points through the batch engine, in chunks."""
@@ -173,6 +224,7 @@ class Simulator:
     targets: Targets
     constants: Constants = DEFAULT_CONSTANTS
     chunk: int = 20_000
+    unit: ClassVar[str] = "years"
 
     def __post_init__(self) -> None:
         from negsim.timeline import compile_timeline
@@ -198,16 +250,22 @@ class Simulator:
 
 def _prior_chunk(args: tuple) -> np.ndarray:
     """A worker's share of the rejection step: distances of prior draws first .. first+count."""
-    simulator, seed, first, count = args
-    unit = unit_draws(seed, first, count, len(simulator.judgements))
-    return simulator.distance(unit, shock_seeds(seed, first, count))
+    problem, seed, first, count = args
+    unit = unit_draws(seed, first, count, len(problem.judgements))
+    return problem.distance(unit, shock_seeds(seed, first, count))
+
+
+def _distance_chunk(args: tuple) -> np.ndarray:
+    """A worker's share of an SMC step: distances of the given proposals."""
+    problem, unit, seeds = args
+    return problem.distance(unit, seeds)
 
 
 @dataclass
 class Posterior:
     """The calibration's result: weighted particles in the unit cube, and their values."""
 
-    judgements: list[Judgement]
+    judgements: Sequence[Prior]
     unit: np.ndarray  # [N, J]
     weights: np.ndarray  # [N], sum 1
     distance: np.ndarray  # [N]
@@ -215,10 +273,11 @@ class Posterior:
     draws: int
     simulations: int
     prior_within: float  # share of prior draws within the rejection step's tolerance
+    distance_unit: str = "years"
 
     def values(self) -> dict[str, np.ndarray]:
-        """The particles' judgement values."""
-        return design_values(self.judgements, self.unit)
+        """The particles' values, prior by prior."""
+        return design_values(list(self.judgements), self.unit)
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -240,79 +299,134 @@ def abc(
     chunk: int = 20_000,
     say: Callable[[str], None] = lambda line: None,
 ) -> Posterior:
-    """Rejection ABC over ``draws`` prior draws, then ``generations`` SMC steps."""
+    """A scenario's judgements against dated targets: :func:`run_abc` of its :class:`Simulator`."""
     judgements = scenario_judgements(scenario)
     if not judgements:
         raise ScenarioError(
             scenario.id,
             [("", "no value carries a range: nothing to calibrate (docs/model.md §3.6)")],
         )
-    particles = min(particles, draws)
-    sim = Simulator(scenario, judgements, targets, constants, chunk)
-    dims = len(judgements)
-    pieces = [(sim, seed, a, min(chunk, draws - a)) for a in range(0, draws, chunk)]
-    if workers > 1 and len(pieces) > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    problem = Simulator(scenario, judgements, targets, constants, chunk)
+    return run_abc(problem, draws, particles, generations, seed, workers, chunk, say)
 
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            dist = np.concatenate(list(pool.map(_prior_chunk, pieces)))
-    else:
-        dist = np.concatenate([_prior_chunk(p) for p in pieces])
-    keep = np.argsort(dist, kind="stable")[:particles]
-    unit = unit_draws_at(seed, keep, dims)
-    d = dist[keep]
-    within = float(np.mean(dist <= d.max()))  # share of prior draws as close as the kept
-    w = np.full(len(keep), 1.0 / len(keep))
-    tolerances = [float(d.max())]
-    say(
-        f"rejection: {draws:,} prior draws, {len(keep):,} kept, tolerance {d.max():.3g} years "
-        f"({within:.1%} of prior draws within it)"
+
+def run_abc(
+    problem: Problem,
+    draws: int = 100_000,
+    particles: int = 1_000,
+    generations: int = 2,
+    seed: int = 0,
+    workers: int = 1,
+    chunk: int = 20_000,
+    say: Callable[[str], None] = lambda line: None,
+    space: str = "cube",
+) -> Posterior:
+    """Rejection ABC over ``draws`` prior draws, then ``generations`` SMC steps.
+
+    With ``workers`` > 1 and more than ``chunk`` draws, a pool of processes computes the
+    distances, of the prior draws and of every SMC step's proposals; the result is the same
+    as with one process (a point's distance depends only on the point and its seed).
+
+    ``space`` is where the SMC kernel moves particles. ``"cube"`` (``negsim calibrate``):
+    in the unit cube, proposals outside it dropped; in many dimensions most of a wide
+    kernel's steps leave the cube, so few proposals are run. ``"normal"``: in the normal
+    scores z = Phi^-1(u), where the prior is a standard normal and no step leaves the
+    support; the weights then carry the prior's density.
+    """
+    if space not in ("cube", "normal"):
+        raise ValueError(f"space must be 'cube' or 'normal', not {space!r}")
+    normal = space == "normal"
+    from scipy.special import ndtr, ndtri  # here: the CLI imports this module at startup
+
+    particles = min(particles, draws)
+    dims = len(problem.judgements)
+    unit_name = problem.unit
+    pieces = [(problem, seed, a, min(chunk, draws - a)) for a in range(0, draws, chunk)]
+    with ExitStack() as stack:
+        pool = None
+        if workers > 1 and len(pieces) > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("forkserver")
+            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=context))
+
+        def spread(fn: Callable[[tuple], np.ndarray], work: list[tuple]) -> np.ndarray:
+            results = pool.map(fn, work) if pool is not None else map(fn, work)
+            return np.concatenate(list(results))
+
+        dist = spread(_prior_chunk, pieces)
+        keep = np.argsort(dist, kind="stable")[:particles]
+        unit = unit_draws_at(seed, keep, dims)
+        d = dist[keep]
+        within = float(np.mean(dist <= d.max()))  # share of prior draws as close as the kept
+        w = np.full(len(keep), 1.0 / len(keep))
+        tolerances = [float(d.max())]
+        say(
+            f"rejection: {draws:,} prior draws, {len(keep):,} kept, tolerance {d.max():.3g} "
+            f"{unit_name} ({within:.1%} of prior draws within it)"
+        )
+        x = ndtri(unit) if normal else unit  # the particles where the kernel moves them
+        rng = np.random.default_rng([seed, 0xABC])
+        simulations = draws
+        next_index = draws  # shock seeds of later generations continue the prior's numbering
+        for g in range(generations):
+            eps = float(np.median(d))
+            if eps <= 0.0 and np.all(d == 0):
+                say(f"generation {g + 1}: every particle matches exactly; stopping")
+                break
+            cov = 2.0 * np.atleast_2d(np.cov(x.T, aweights=w)) + 1e-10 * np.eye(dims)
+            chol = np.linalg.cholesky(cov)
+            whiten = np.linalg.inv(chol)  # |whiten @ x|^2 is x' cov^-1 x
+            new_x, new_d = [], []
+            found, tries = 0, 0
+            while found < particles and tries < 50:
+                m = 2 * particles
+                parents = rng.choice(len(x), size=m, p=w)
+                step = x[parents] + rng.standard_normal((m, dims)) @ chol.T
+                proposal = ndtr(step) if normal else step
+                inside = np.all((proposal > EDGE) & (proposal < 1.0 - EDGE), axis=1)
+                proposal, step = proposal[inside], step[inside]
+                seeds = shock_seeds(seed, next_index, len(proposal))
+                next_index += len(proposal)
+                parts = max(-(-len(proposal) // chunk), workers if pool is not None else 1)
+                bounds = np.linspace(0, len(proposal), parts + 1).astype(int)
+                dd = spread(
+                    _distance_chunk,
+                    [(problem, proposal[a:b], seeds[a:b]) for a, b in itertools.pairwise(bounds)],
+                )
+                simulations += len(proposal)
+                ok = dd <= eps
+                new_x.append(step[ok])
+                new_d.append(dd[ok])
+                found += int(ok.sum())
+                tries += 1
+            moved = np.concatenate(new_x)[:particles]
+            new_dist = np.concatenate(new_d)[:particles]
+            # Weights: the prior (uniform in the cube; standard normal in the normal scores)
+            # over the kernel mixture of the old population.
+            a, b = moved @ whiten.T, x @ whiten.T
+            square = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2.0 * a @ b.T
+            kernel = np.exp(-0.5 * np.maximum(square, 0.0))
+            new_w = 1.0 / np.maximum(kernel @ w, 1e-300)
+            if normal:
+                log_prior = -0.5 * (moved**2).sum(axis=1)
+                new_w = new_w * np.exp(log_prior - log_prior.max())
+            x, d, w = moved, new_dist, new_w / new_w.sum()
+            unit = ndtr(x) if normal else x
+            tolerances.append(eps)
+            say(f"generation {g + 1}: tolerance {eps:.3g} {unit_name}, {len(unit):,} particles")
+    return Posterior(
+        problem.judgements, unit, w, d, tolerances, draws, simulations, within, unit_name
     )
-    rng = np.random.default_rng([seed, 0xABC])
-    simulations = draws
-    next_index = draws  # shock seeds of later generations continue the prior's numbering
-    for g in range(generations):
-        eps = float(np.median(d))
-        if eps <= 0.0 and np.all(d == 0):
-            say(f"generation {g + 1}: every particle matches exactly; stopping")
-            break
-        cov = 2.0 * np.atleast_2d(np.cov(unit.T, aweights=w)) + 1e-10 * np.eye(dims)
-        chol = np.linalg.cholesky(cov)
-        whiten = np.linalg.inv(chol)  # |whiten @ x|^2 is x' cov^-1 x
-        new_u, new_d = [], []
-        found, tries = 0, 0
-        while found < particles and tries < 50:
-            m = 2 * particles
-            parents = rng.choice(len(unit), size=m, p=w)
-            proposal = unit[parents] + rng.standard_normal((m, dims)) @ chol.T
-            inside = np.all((proposal > EDGE) & (proposal < 1.0 - EDGE), axis=1)
-            proposal = proposal[inside]
-            seeds = shock_seeds(seed, next_index, len(proposal))
-            next_index += len(proposal)
-            dd = sim.distance(proposal, seeds)
-            simulations += len(proposal)
-            ok = dd <= eps
-            new_u.append(proposal[ok])
-            new_d.append(dd[ok])
-            found += int(ok.sum())
-            tries += 1
-        new_unit = np.concatenate(new_u)[:particles]
-        new_dist = np.concatenate(new_d)[:particles]
-        # Weights: uniform prior in the cube over the kernel mixture of the old population.
-        a, b = new_unit @ whiten.T, unit @ whiten.T
-        square = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2.0 * a @ b.T
-        kernel = np.exp(-0.5 * np.maximum(square, 0.0))
-        new_w = 1.0 / np.maximum(kernel @ w, 1e-300)
-        unit, d, w = new_unit, new_dist, new_w / new_w.sum()
-        tolerances.append(eps)
-        say(f"generation {g + 1}: tolerance {eps:.3g} years, {len(unit):,} particles")
-    return Posterior(judgements, unit, w, d, tolerances, draws, simulations, within)
 
 
 def posterior_table(post: Posterior, prior_sample: int = 0) -> dict[str, dict[str, float]]:
-    """Per judgement: prior and posterior mean, sd, 90 % credible interval, and shrinkage."""
+    """Per judgement: prior and posterior mean, sd, 90 % credible interval, and shrinkage.
+
+    Shrinkage is 1 - posterior sd / prior sd, on log values for a prior uniform in the
+    logarithm (``log_scale``), where a spread means the same at either end of the range.
+    """
     values = post.values()
     u = (np.arange(20_001) + 0.5) / 20_001
     out = {}
@@ -322,7 +436,14 @@ def posterior_table(post: Posterior, prior_sample: int = 0) -> dict[str, dict[st
         mean = float(np.sum(post.weights * x))
         sd = float(np.sqrt(np.sum(post.weights * (x - mean) ** 2)))
         prior_sd = float(prior.std())
-        shrink = 1.0 - sd / prior_sd if prior_sd > 0 else 0.0
+        if getattr(j, "log_scale", False):
+            lx, lp = np.log(x), np.log(prior)
+            lmean = float(np.sum(post.weights * lx))
+            spread = float(np.sqrt(np.sum(post.weights * (lx - lmean) ** 2)))
+            prior_spread = float(lp.std())
+        else:
+            spread, prior_spread = sd, prior_sd
+        shrink = 1.0 - spread / prior_spread if prior_spread > 0 else 0.0
         verdict = "pinned down" if shrink > 0.5 else "narrowed" if shrink > 0.2 else "left open"
         out[j.path] = {
             "point_value": j.value,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -45,6 +45,10 @@ NEED_THRESHOLD = 0.6
 MAJORITY = 0.5
 
 COMPROMISE, SHELVED = "compromise", "shelved"
+
+if TYPE_CHECKING:
+    from negsim.engine import BatchResult
+    from negsim.timeline import Timeline
 
 
 # --- the answer keys ------------------------------------------------------------------------
@@ -302,6 +306,11 @@ def run_phase(
 
     timeline = compile_timeline(scenario)
     result = run_batch(scenario, seeds, constants=constants, timeline=timeline)
+    return phase_outcome(result, timeline, key)
+
+
+def phase_outcome(result: BatchResult, timeline: Timeline, key: PhaseKey) -> ModelOutcome:
+    """Sum up one phase's replications (a batch result, or a slice of one) as the harness does."""
     by_until = result.agreed & (result.agreement_step <= timeline.step_of(key.until))
     steps = result.agreement_step[result.agreed]
     month = None

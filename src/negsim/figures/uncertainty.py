@@ -362,3 +362,94 @@ def tradeoff_figure(trajectory: list[Box], chosen: int, names: list[str], title:
     )
     ax.set_title(title, fontsize=11)
     return fig
+
+
+def constants_figure(
+    post: Posterior,
+    table: dict,
+    title: str,
+    restricted: np.ndarray | None = None,
+    restricted_label: str = "posterior: history and F1-F10",
+    columns: int = 5,
+):
+    """Prior against posterior of each global constant (log axes), the chosen value marked.
+
+    ``table`` is :func:`negsim.calibrate.posterior_table` of ``post`` (panels in order of
+    shrinkage, each titled with its verdict); ``restricted``, other weights of the same
+    particles (the posterior under a further condition), drawn as a second line.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    priors = sorted(post.judgements, key=lambda j: -table[j.path]["shrinkage"])
+    values = post.values()
+    rows = -(-(len(priors) + 1) // columns)  # one free panel holds the legend
+    fig, axes = plt.subplots(rows, columns, figsize=(3.3 * columns, 2.55 * rows + 1.2))
+    flat = list(np.ravel(axes))
+    handles: dict[str, object] = {}
+    for ax, j in zip(flat, priors, strict=False):
+        edges = np.geomspace(j.low, j.high, 21)
+        width = np.log(j.high / j.low)
+        (prior_line,) = ax.plot(
+            [j.low, j.high], [1.0, 1.0], color="0.55", lw=2.5, label="prior (log-uniform)"
+        )
+        ax.fill_between([j.low, j.high], 0.0, 1.0, color="0.88", lw=0)
+        handles["prior"] = prior_line
+        for weights, label, color in (
+            (post.weights, "posterior: history", "#c0392b"),
+            (restricted, restricted_label, "#2060a0"),
+        ):
+            if weights is None or not np.any(weights > 0):
+                continue
+            counts, _ = np.histogram(values[j.path], bins=edges, weights=weights)
+            density = counts / counts.sum() / np.diff(np.log(edges)) * width  # prior = 1
+            (line,) = ax.step(
+                edges,
+                np.append(density, density[-1]),
+                where="post",
+                lw=1.8,
+                color=color,
+                label=label,
+            )
+            handles[label] = line
+        row = table[j.path]
+        band = ax.axvspan(
+            row["posterior_q05"],
+            row["posterior_q95"],
+            color="#c0392b",
+            alpha=0.12,
+            lw=0,
+            label="90 % credible interval (history)",
+        )
+        handles["band"] = band
+        chosen = ax.axvline(j.value, color="k", ls="--", lw=1.3, label="hand-chosen value")
+        handles["chosen"] = chosen
+        ax.set_xscale("log")
+        ax.set_xlim(j.low, j.high)
+        ax.set_ylim(0.0, None)
+        ticks = [j.low, j.value, j.high]
+        ax.set_xticks(ticks, [f"{t:.3g}" for t in ticks])
+        ax.minorticks_off()
+        ax.set_title(f"{j.path}\n{row['verdict']} (shrinkage {row['shrinkage']:.2f})", fontsize=9.5)
+        ax.tick_params(labelsize=8.5)
+        ax.grid(alpha=0.25)
+    for k, ax in enumerate(flat):
+        if k >= len(priors):
+            ax.axis("off")
+        elif k % columns == 0:
+            ax.set_ylabel("density (prior = 1)", fontsize=9)
+        if len(priors) - columns <= k < len(priors):
+            ax.set_xlabel("value (log scale)", fontsize=9)
+    legend_ax = flat[len(priors)]
+    legend_ax.legend(
+        list(handles.values()),
+        [h.get_label() for h in handles.values()],
+        loc="center",
+        frameon=False,
+        fontsize=10,
+    )
+    fig.suptitle(title, fontsize=12)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return fig
