@@ -68,6 +68,28 @@ def test_abc_narrows_what_history_constrains_and_covers_the_truth():
     assert np.array_equal(post.unit, again.unit)
 
 
+def test_abc_on_1965_keeps_its_particles_and_leaves_inert_judgements_open():
+    """Twenty-two judgements, a distance in whole months: the SMC steps once collapsed the
+    population to a few particles, which then called every judgement "pinned down"."""
+    from conftest import SCENARIO_1965
+
+    from negsim.scenario import load_scenario
+
+    spec = load_scenario(SCENARIO_1965)
+    targets = parse_targets(["agreement=1965-06", "conceded.money_name=ROK"], spec)
+    lines: list[str] = []
+    post = abc(spec, targets, draws=4000, particles=200, generations=2, seed=1, say=lines.append)
+    assert post.effective_size() == pytest.approx(len(post.weights))  # equal weights
+    assert len(np.unique(post.unit, axis=0)) >= 0.75 * len(post.unit)  # not a handful, copied
+    assert post.tolerances[-1] < post.tolerances[0]  # the SMC step tightened it
+    table = posterior_table(post)
+    # fear of exclusion acts on nothing in 1965 (no thaw or wave series): history cannot narrow it
+    for state in ("ROK", "JPN"):
+        assert table[f"states.{state}.fear_of_exclusion"]["verdict"] == "left open"
+    assert not any(row["verdict"] == "pinned down" for row in table.values())
+    assert any("cannot tighten" in line for line in lines)  # said, not silently reweighted
+
+
 def test_calibrate_cli_writes_its_files_and_refuses_bad_targets(tmp_path):
     path = tmp_path / "mini.yaml"
     path.write_text(yaml.safe_dump(ranged_minimal()), encoding="utf-8")

@@ -279,6 +279,18 @@ class Posterior:
         """The particles' values, prior by prior."""
         return design_values(list(self.judgements), self.unit)
 
+    def effective_size(self) -> float:
+        """How many equally weighted particles the weighted ones are worth (Kish)."""
+        w = self.weights
+        return float(w.sum() ** 2 / np.sum(w**2)) if w.sum() > 0 else 0.0
+
+
+MOVES = 3
+"""Metropolis moves of every particle in each SMC step (each one simulation a particle)."""
+
+MIN_EFFECTIVE_PARTICLES = 20
+"""Below this effective sample size a posterior's spread is not read as history's verdict."""
+
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     """The q-quantile of ``x`` under weights ``w``."""
@@ -319,7 +331,7 @@ def run_abc(
     workers: int = 1,
     chunk: int = 20_000,
     say: Callable[[str], None] = lambda line: None,
-    space: str = "cube",
+    space: str = "normal",
 ) -> Posterior:
     """Rejection ABC over ``draws`` prior draws, then ``generations`` SMC steps.
 
@@ -327,11 +339,16 @@ def run_abc(
     distances, of the prior draws and of every SMC step's proposals; the result is the same
     as with one process (a point's distance depends only on the point and its seed).
 
-    ``space`` is where the SMC kernel moves particles. ``"cube"`` (``negsim calibrate``):
-    in the unit cube, proposals outside it dropped; in many dimensions most of a wide
-    kernel's steps leave the cube, so few proposals are run. ``"normal"``: in the normal
-    scores z = Phi^-1(u), where the prior is a standard normal and no step leaves the
-    support; the weights then carry the prior's density.
+    ``space`` is where the SMC steps move particles. ``"normal"`` (the default): in the
+    normal scores z = Phi^-1(u), where the prior is a standard normal, no step leaves the
+    support, and a move's acceptance carries the prior's density. ``"cube"``: in the unit
+    cube, where a step that leaves it is refused.
+
+    Each SMC step halves the population at the median distance, resamples it back and moves
+    every particle by :data:`MOVES` Metropolis steps within the new tolerance (adaptive ABC
+    SMC, Del Moral, Doucet and Jasra 2012), so the particles stay equally weighted. A step
+    is taken only if it tightens the tolerance (a distance in whole months often cannot);
+    otherwise the previous generation is the posterior, and the report says so.
     """
     if space not in ("cube", "normal"):
         raise ValueError(f"space must be 'cube' or 'normal', not {space!r}")
@@ -375,47 +392,54 @@ def run_abc(
             if eps <= 0.0 and np.all(d == 0):
                 say(f"generation {g + 1}: every particle matches exactly; stopping")
                 break
-            cov = 2.0 * np.atleast_2d(np.cov(x.T, aweights=w)) + 1e-10 * np.eye(dims)
+            if eps >= tolerances[-1]:  # half the particles sit at the tolerance (months are whole)
+                say(f"generation {g + 1}: the tolerance cannot tighten below {eps:.3g}; stopping")
+                break
+            # The particles within the new tolerance, resampled back to full size, are the
+            # posterior at that tolerance with equal weights; Metropolis moves that keep it
+            # (Del Moral, Doucet and Jasra 2012) then spread the copies out again. Importance
+            # weights over a kernel mixture (Beaumont et al. 2009) collapsed here: with twenty
+            # judgements a few particles took all the weight.
+            alive = np.flatnonzero(d <= eps)
+            pick = alive[rng.integers(0, len(alive), size=len(x))]
+            x, d = x[pick].copy(), d[pick].copy()
+            n = len(x)
+            scale = 2.38**2 / dims  # the random walk's classic scale for a Gaussian target
+            cov = scale * np.atleast_2d(np.cov(x.T)) + 1e-10 * np.eye(dims)
             chol = np.linalg.cholesky(cov)
-            whiten = np.linalg.inv(chol)  # |whiten @ x|^2 is x' cov^-1 x
-            new_x, new_d = [], []
-            found, tries = 0, 0
-            while found < particles and tries < 50:
-                m = 2 * particles
-                parents = rng.choice(len(x), size=m, p=w)
-                step = x[parents] + rng.standard_normal((m, dims)) @ chol.T
+            accepted = 0
+            for _ in range(MOVES):
+                step = x + rng.standard_normal((n, dims)) @ chol.T
                 proposal = ndtr(step) if normal else step
                 inside = np.all((proposal > EDGE) & (proposal < 1.0 - EDGE), axis=1)
-                proposal, step = proposal[inside], step[inside]
-                seeds = shock_seeds(seed, next_index, len(proposal))
-                next_index += len(proposal)
-                parts = max(-(-len(proposal) // chunk), workers if pool is not None else 1)
-                bounds = np.linspace(0, len(proposal), parts + 1).astype(int)
-                dd = spread(
-                    _distance_chunk,
-                    [(problem, proposal[a:b], seeds[a:b]) for a, b in itertools.pairwise(bounds)],
-                )
-                simulations += len(proposal)
-                ok = dd <= eps
-                new_x.append(step[ok])
-                new_d.append(dd[ok])
-                found += int(ok.sum())
-                tries += 1
-            moved = np.concatenate(new_x)[:particles]
-            new_dist = np.concatenate(new_d)[:particles]
-            # Weights: the prior (uniform in the cube; standard normal in the normal scores)
-            # over the kernel mixture of the old population.
-            a, b = moved @ whiten.T, x @ whiten.T
-            square = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2.0 * a @ b.T
-            kernel = np.exp(-0.5 * np.maximum(square, 0.0))
-            new_w = 1.0 / np.maximum(kernel @ w, 1e-300)
-            if normal:
-                log_prior = -0.5 * (moved**2).sum(axis=1)
-                new_w = new_w * np.exp(log_prior - log_prior.max())
-            x, d, w = moved, new_dist, new_w / new_w.sum()
+                seeds = shock_seeds(seed, next_index, n)
+                next_index += n
+                where = np.flatnonzero(inside)
+                parts = max(-(-len(where) // chunk), workers if pool is not None else 1)
+                bounds = np.linspace(0, len(where), parts + 1).astype(int)
+                dd = np.full(n, np.inf)
+                if len(where):
+                    dd[where] = spread(
+                        _distance_chunk,
+                        [
+                            (problem, proposal[where[a:b]], seeds[where[a:b]])
+                            for a, b in itertools.pairwise(bounds)
+                        ],
+                    )
+                simulations += len(where)
+                # the prior's ratio: standard normal in the normal scores, uniform in the cube
+                log_ratio = 0.5 * ((x**2).sum(1) - (step**2).sum(1)) if normal else np.zeros(n)
+                ok = (dd <= eps) & (np.log(rng.random(n)) < log_ratio)
+                x[ok], d[ok] = step[ok], dd[ok]
+                accepted += int(ok.sum())
+            w = np.full(n, 1.0 / n)
             unit = ndtr(x) if normal else x
             tolerances.append(eps)
-            say(f"generation {g + 1}: tolerance {eps:.3g} {unit_name}, {len(unit):,} particles")
+            distinct = len(np.unique(unit, axis=0))
+            say(
+                f"generation {g + 1}: tolerance {eps:.3g} {unit_name}, {len(unit):,} particles "
+                f"({distinct:,} distinct; {accepted / (MOVES * n):.0%} of moves accepted)"
+            )
     return Posterior(
         problem.judgements, unit, w, d, tolerances, draws, simulations, within, unit_name
     )
@@ -428,6 +452,7 @@ def posterior_table(post: Posterior, prior_sample: int = 0) -> dict[str, dict[st
     logarithm (``log_scale``), where a spread means the same at either end of the range.
     """
     values = post.values()
+    ess = post.effective_size()
     u = (np.arange(20_001) + 0.5) / 20_001
     out = {}
     for j in post.judgements:
@@ -445,6 +470,10 @@ def posterior_table(post: Posterior, prior_sample: int = 0) -> dict[str, dict[st
             spread, prior_spread = sd, prior_sd
         shrink = 1.0 - spread / prior_spread if prior_spread > 0 else 0.0
         verdict = "pinned down" if shrink > 0.5 else "narrowed" if shrink > 0.2 else "left open"
+        if (
+            ess < MIN_EFFECTIVE_PARTICLES
+        ):  # a few heavy particles look narrow, whatever history says
+            verdict = "too few particles"
         out[j.path] = {
             "point_value": j.value,
             "prior_mean": float(prior.mean()),

@@ -156,7 +156,8 @@ def write_calibration(spec, targets, post, seed: int, seconds: float, out: Path 
         f"  {post.draws:,} prior draws, {post.simulations:,} simulations in {seconds:.1f} s; "
         f"tolerances (years): "
         + ", ".join(f"{t:.3g}" for t in post.tolerances)
-        + f"; {post.prior_within:.1%} of prior draws within the first",
+        + f"; {post.prior_within:.1%} of prior draws within the first; "
+        f"{len(post.weights):,} particles worth {post.effective_size():,.0f} equally weighted",
         f"  {'judgement':<32} {'prior 90%':>13} {'posterior 90%':>15} {'shrink':>7}  verdict",
     ]
     order = sorted(table, key=lambda p: -table[p]["shrinkage"])
@@ -182,6 +183,8 @@ def write_calibration(spec, targets, post, seed: int, seconds: float, out: Path 
         "seconds": round(seconds, 2),
         "tolerances_years": post.tolerances,
         "prior_share_within_tolerance": post.prior_within,
+        "particles": len(post.weights),
+        "effective_sample_size": post.effective_size(),
         "seed": seed,
         "judgements": table,
         "posterior_predictive_agreement": float(agreed.mean()),
