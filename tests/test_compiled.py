@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import negsim
-from negsim.compiled import COMPILED_MODULES, renew_stale_cache
+from negsim.compiled import COMPILED_MODULES, FROZEN_SOURCES, renew_stale_cache
 
 PACKAGE = Path(negsim.__file__).parent
 
@@ -24,7 +24,7 @@ def test_every_module_with_compiled_code_renews_the_cache():
 def test_a_changed_rule_drops_the_cached_code_built_from_it(tmp_path):
     package = tmp_path / "negsim"
     package.mkdir()
-    for name in COMPILED_MODULES:
+    for name in (*COMPILED_MODULES, *FROZEN_SOURCES):
         shutil.copy(PACKAGE / f"{name}.py", package)
     cache = package / "__pycache__"
     cache.mkdir()
@@ -50,6 +50,11 @@ def test_a_changed_rule_drops_the_cached_code_built_from_it(tmp_path):
     helpers.write_text(helpers.read_text() + "\n# a changed helper\n")
     assert renew_stale_cache(package)
     assert not any(index.exists() for index in indexes)  # built from the old code: dropped
+    indexes = cached()
+    codes = package / "timeline.py"  # constants the kernels froze when they were built
+    codes.write_text(codes.read_text() + "\n# a changed event code\n")
+    assert renew_stale_cache(package)
+    assert not any(index.exists() for index in indexes)
     assert kept.exists()  # what is not numba's is left alone
 
 

@@ -30,6 +30,10 @@ from numba.extending import intrinsic
 COMPILED_MODULES = ("compiled", "dynamics", "draws", "runstate", "month")
 """The modules that define compiled code (a change to one renews the others' cache)."""
 
+FROZEN_SOURCES = ("timeline", "parameters")
+"""Modules whose constants the compiled code freezes when it is built (the event actions'
+codes, the event kinds): a change to them renews the cache too."""
+
 _STAMP = "negsim-rules.stamp"
 
 
@@ -40,7 +44,9 @@ def renew_stale_cache(package: Path = Path(__file__).parent) -> bool:
     ``__pycache__``. Where that folder cannot be written (a read-only install, whose
     sources never change in place), nothing is done.
     """
-    sources = b"".join((package / f"{name}.py").read_bytes() for name in COMPILED_MODULES)
+    sources = b"".join(
+        (package / f"{name}.py").read_bytes() for name in (*COMPILED_MODULES, *FROZEN_SOURCES)
+    )
     digest = hashlib.blake2b(sources, digest_size=16).hexdigest()
     cache = package / "__pycache__"
     stamp = cache / _STAMP

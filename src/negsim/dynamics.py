@@ -599,7 +599,7 @@ def effort_of(
         following = step if low < step < high else 0.5 * (low + high)
         change = abs(following - effort)
         # Newton converges quadratically: after a Newton step of a millionth of the effort the
-        # next is within rounding of the root, so it is taken without evaluating it.
+        # next is within about 1e-12 of the root (relative), so it is taken without evaluating it.
         if change <= 1e-13 * following or (following == step and change <= 1e-6 * following):
             return following, False
         effort = following

@@ -132,8 +132,12 @@ def initial_state(s: Scenario, timeline: Timeline, batch: tuple[int, ...] = ()) 
     )
 
 
-MOTIVATION, DEPENDENCE, SALIENCE, IDEAL, DRIVER_SCALE = range(len(EVENT_KINDS))
-"""What a change may target: its code, the position of its kind in ``EVENT_KINDS``."""
+MOTIVATION, DEPENDENCE, SALIENCE, IDEAL, DRIVER_SCALE = (
+    EVENT_KINDS.index(kind)
+    for kind in ("motivation", "dependence", "salience", "ideal", "driver_scale")
+)
+"""What a change may target: its code, the position of its kind in ``EVENT_KINDS`` (by name,
+so a reordered ``EVENT_KINDS`` cannot send a change to the wrong kind)."""
 
 
 @rule

@@ -650,9 +650,18 @@ def stop_signals_as_flag() -> Iterator[threading.Event]:
     """
     stop = threading.Event()
     previous = {}
+
+    def flag(*_: object) -> None:
+        # A second signal, while the pool waits for its running chunks, acts as it would
+        # have without us (Ctrl-C interrupts, SIGTERM ends the process): restore at once.
+        stop.set()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
     with contextlib.suppress(ValueError):  # not the main thread
         for number in (signal.SIGINT, signal.SIGTERM):
-            previous[number] = signal.signal(number, lambda *_: stop.set())
+            if signal.getsignal(number) is not signal.SIG_IGN:  # ignored stays ignored
+                previous[number] = signal.signal(number, flag)
     try:
         yield stop
     finally:

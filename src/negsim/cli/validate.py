@@ -89,7 +89,9 @@ def validate(
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, help="Monte-Carlo runs per phase.")
     ] = 100,
-    seed: Annotated[int, typer.Option(help="Master seed (the same for every phase).")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, max=2**63 - 1, help="Master seed (the same for every phase).")
+    ] = 0,
 ) -> None:
     """Run every case phase and score it against history, beside simple baselines."""
     from negsim.catalog import find_scenario, validation_dir
