@@ -34,7 +34,14 @@ from typing import Any
 
 import numpy as np
 
-from negsim.calibrate import Posterior, posterior_table, run_abc, shock_seeds
+from negsim.calibrate import (
+    MIN_EFFECTIVE_PARTICLES,
+    Posterior,
+    effective_size,
+    posterior_table,
+    run_abc,
+    shock_seeds,
+)
 from negsim.constants_abc import (
     LOSSES,
     Fit,
@@ -118,15 +125,6 @@ def findings_on(
             if k % 10 == 9 or k == len(pieces) - 1:
                 say(f"findings: {len(done)} of {len(rows)} particles")
     return ids, np.array(done, dtype=bool)
-
-
-MIN_ESS = 20
-"""The smallest effective sample size whose weighted quantiles are reported as intervals."""
-
-
-def effective_size(w: np.ndarray) -> float:
-    """Kish's effective sample size of weights."""
-    return float(w.sum() ** 2 / np.sum(w**2)) if w.sum() > 0 else 0.0
 
 
 def weighted_mean(x: np.ndarray, w: np.ndarray) -> float:
@@ -262,9 +260,9 @@ def main() -> None:
     restricted_w = w * all_ten
     restricted = None
     restricted_table = None
-    # A handful of particles carries no intervals: below MIN_ESS the constrained posterior is
-    # reported as too thin, not drawn as spikes.
-    if restricted_w.sum() > 0 and effective_size(restricted_w) >= MIN_ESS:
+    # A handful of particles carries no intervals: below MIN_EFFECTIVE_PARTICLES the
+    # constrained posterior is reported as too thin, not drawn as spikes.
+    if restricted_w.sum() > 0 and effective_size(restricted_w) >= MIN_EFFECTIVE_PARTICLES:
         restricted = replace(post, weights=restricted_w / restricted_w.sum())
         restricted_table = posterior_table(restricted)
     holding = (
@@ -373,7 +371,7 @@ def main() -> None:
         markdown_table(summary["constants_given_findings"])
         if restricted is not None
         else f"Too few particles to say (effective sample size "
-        f"{effective_size(restricted_w):.1f}, below {MIN_ESS}).",
+        f"{effective_size(restricted_w):.1f}, below {MIN_EFFECTIVE_PARTICLES}).",
     ]
     ensure_directory(out)
     write_files(

@@ -280,9 +280,14 @@ class Posterior:
         return design_values(list(self.judgements), self.unit)
 
     def effective_size(self) -> float:
-        """How many equally weighted particles the weighted ones are worth (Kish)."""
-        w = self.weights
-        return float(w.sum() ** 2 / np.sum(w**2)) if w.sum() > 0 else 0.0
+        """How many equally weighted particles the weighted ones are worth."""
+        return effective_size(self.weights)
+
+
+def effective_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weights (which need not sum to 1; none: 0)."""
+    total = weights.sum()
+    return float(total**2 / np.sum(weights**2)) if total > 0 else 0.0
 
 
 MOVES = 3

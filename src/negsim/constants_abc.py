@@ -190,6 +190,7 @@ class HistoryDistance:
     unit: ClassVar[str] = "(loss, 0-4)"
     _timelines: list[Timeline] = field(default_factory=list, repr=False)
     _targets: list[Targets] = field(default_factory=list, repr=False)
+    _source_timelines: list[Timeline] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.cases = [c for c in self.cases if c.key.scored]
